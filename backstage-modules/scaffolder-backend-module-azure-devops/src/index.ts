@@ -1,0 +1,6 @@
+/**
+ * Scaffolder actions for Azure Pipelines, pipeline permissions, service connections and variable groups.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderModuleStagedoorAzureDevOps as default } from './module';

@@ -1,0 +1,53 @@
+// Bundles the `stagedoor` CLI and each pipeline task into one CommonJS file apiece.
+// Runs on `npm ci` (prepare), before `npm test`, and before packaging.
+import { build } from 'esbuild';
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'tasks/shared/package.json'));
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Optional native helpers that @azure/identity and friends probe for at run time.
+  external: ['keytar', '@azure/msal-node-extensions', 'cpu-features', 'ssh2'],
+};
+
+const jobs = [
+  build({
+    ...common,
+    entryPoints: [join(root, 'tasks/shared/src/bin.ts')],
+    outfile: join(root, 'tasks/shared/dist/cli.js'),
+  }),
+];
+
+// azure-pipelines-task-lib reads lib.json and its Strings/ next to the module that loads it:
+// in a bundle that is the bundle's own folder.
+const taskLibDir = dirname(require.resolve('azure-pipelines-task-lib/package.json'));
+
+for (const name of readdirSync(join(root, 'tasks'))) {
+  const taskDir = join(root, 'tasks', name);
+  const entry = join(taskDir, 'src/index.ts');
+  if (!existsSync(join(taskDir, 'task.json')) || !existsSync(entry)) continue;
+  const outdir = join(taskDir, 'dist');
+  rmSync(outdir, { recursive: true, force: true });
+  jobs.push(
+    build({ ...common, entryPoints: [entry], outfile: join(outdir, 'index.js') }).then(() => {
+      cpSync(join(taskLibDir, 'lib.json'), join(outdir, 'lib.json'));
+      if (existsSync(join(taskLibDir, 'Strings'))) {
+        cpSync(join(taskLibDir, 'Strings'), join(outdir, 'Strings'), { recursive: true });
+      }
+    }),
+  );
+}
+
+await Promise.all(jobs);

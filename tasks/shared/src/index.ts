@@ -1,0 +1,2 @@
+export * from './reporter';
+export { main } from './cli';
