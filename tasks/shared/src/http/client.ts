@@ -1,0 +1,273 @@
+import type { z } from 'zod';
+import type { Problem } from '@stagedoor/common';
+import {
+  ConflictHttpError,
+  HttpError,
+  StalePushError,
+  UnprocessableHttpError,
+  classifyNetworkError,
+} from './errors';
+import { DEFAULT_RETRY_POLICY, RetryPolicy, backoffDelay, isRetryableStatus, parseRetryAfter } from './retry';
+
+/** How to build an {@link HttpClient}. */
+export interface HttpClientOptions {
+  /** Base URL; request paths are appended to it (`https://backstage.contoso.com`). */
+  baseUrl: string;
+  /** Bearer token sent as `Authorization`. */
+  token?: string;
+  /** Who the token speaks for, quoted in 401/403 messages. */
+  principal?: string;
+  /** One attempt may take this long. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** All attempts and waits of one request together may take this long. Default 120 s. */
+  budgetMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Called before each retry, e.g. to log "503, retrying in 2 s". */
+  onRetry?: (info: { attempt: number; delayMs: number; reason: string; url: string }) => void;
+  /** For tests: the randomness of the jitter. */
+  random?: () => number;
+  userAgent?: string;
+}
+
+/** One request. */
+export interface HttpRequest<T> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path below the base URL, starting with `/`. */
+  path: string;
+  query?: Record<string, string | undefined>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Validates a 2xx JSON answer; a mismatch is a `protocol` error. */
+  schema?: z.ZodType<T>;
+  /** Statuses that are answers, not errors (e.g. 404 when asking whether something exists). */
+  accept?: number[];
+}
+
+export interface HttpResponse<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+  attempts: number;
+}
+
+const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms));
+
+/**
+ * A small fetch-based JSON client: a timeout per attempt, a total time budget,
+ * bounded retries with exponential backoff and jitter on connection errors, 408, 429
+ * and 5xx (honouring `Retry-After`), no retry on other 4xx, and typed errors whose
+ * messages say what to fix.
+ */
+export class HttpClient {
+  private readonly baseUrl: string;
+  private readonly policy: RetryPolicy;
+
+  constructor(private readonly options: HttpClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.baseUrl);
+    } catch {
+      throw new Error(`'${options.baseUrl}' is not a URL; give the Backstage base URL, e.g. https://backstage.contoso.com`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new Error(`'${options.baseUrl}' must be an http(s) URL`);
+    }
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  }
+
+  /** Sends `request`, retrying what may be retried, and returns the parsed answer. */
+  async request<T = unknown>(request: HttpRequest<T>): Promise<HttpResponse<T>> {
+    const url = new URL(this.baseUrl + request.path);
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    const requestTimeoutMs = this.options.requestTimeoutMs ?? 30_000;
+    const deadline = Date.now() + (this.options.budgetMs ?? 120_000);
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': this.options.userAgent ?? 'stagedoor',
+    };
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const where = { method: request.method, url: url.toString() };
+
+    for (let attempt = 0; ; attempt++) {
+      const remaining = deadline - Date.now();
+      const attempts = attempt + 1;
+      let retryReason: string;
+      let retryAfterMs: number | undefined;
+      let lastError: HttpError;
+      try {
+        const response = await fetch(url, {
+          method: request.method,
+          headers,
+          body: payload,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(Math.max(1, Math.min(requestTimeoutMs, remaining))),
+        });
+        const body = await readBody(response);
+        if ((response.status >= 200 && response.status < 300) || request.accept?.includes(response.status)) {
+          return { status: response.status, body: this.check(request, body, response.status, attempts), headers: response.headers, attempts };
+        }
+        lastError = this.statusError(response.status, body, { ...where, attempts });
+        if (!isRetryableStatus(response.status)) throw lastError;
+        retryReason = `HTTP ${response.status}`;
+        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      } catch (error) {
+        if (error instanceof HttpError) throw error;
+        const failure = classifyNetworkError(error);
+        lastError = this.networkError(failure, { ...where, attempts }, Math.min(requestTimeoutMs, remaining));
+        if (!failure.retryable) throw lastError;
+        retryReason = failure.kind === 'timeout' ? 'timeout' : failure.code;
+      }
+      if (attempt >= this.policy.maxRetries) throw lastError;
+      const delayMs = retryAfterMs ?? backoffDelay(attempt, this.policy, this.options.random);
+      const left = deadline - Date.now();
+      // Waiting past the budget cannot succeed; fail now with the last answer.
+      if (delayMs >= left) {
+        lastError.message += retryAfterMs !== undefined
+          ? ` The server asked to retry after ${Math.ceil(retryAfterMs / 1000)} s, beyond the time budget.`
+          : ' Gave up: the time budget is spent.';
+        throw lastError;
+      }
+      this.options.onRetry?.({ attempt: attempts, delayMs, reason: retryReason, url: url.toString() });
+      await sleep(delayMs);
+    }
+  }
+
+  private check<T>(request: HttpRequest<T>, body: unknown, status: number, attempts: number): T {
+    if (!request.schema || status >= 300) return body as T;
+    const parsed = request.schema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    throw new HttpError(
+      'protocol',
+      `${request.method} ${request.path} answered ${status} with an unexpected body ` +
+        `(${parsed.error.issues.slice(0, 3).map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}). ` +
+        'Is the URL the Backstage backend, with the Stagedoor catalog module installed?',
+      { method: request.method, url: this.baseUrl + request.path, status, attempts, body },
+    );
+  }
+
+  private networkError(
+    failure: ReturnType<typeof classifyNetworkError>,
+    details: { method: string; url: string; attempts: number },
+    timeoutMs: number,
+  ): HttpError {
+    const origin = new URL(details.url).origin;
+    switch (failure.kind) {
+      case 'dns':
+        return new HttpError('dns', `The host of ${origin} does not resolve (${failure.code}): check the Backstage URL.`, details);
+      case 'tls':
+        return new HttpError(
+          'tls',
+          `The TLS certificate of ${origin} is not trusted (${failure.code}). If Backstage uses a private CA, ` +
+            'put the CA certificate on the agent and point NODE_EXTRA_CA_CERTS at it; check that the URL host matches the certificate.',
+          details,
+        );
+      case 'timeout':
+        return new HttpError(
+          'timeout',
+          `${details.method} ${details.url} did not answer within ${Math.round(timeoutMs / 1000)} s (attempt ${details.attempts}).`,
+          details,
+        );
+      default:
+        return new HttpError(
+          'connection',
+          `Could not connect to ${origin} (${failure.code}): check the Backstage URL in the service connection ` +
+            'and that the backend is running and reachable from the agent.',
+          details,
+        );
+    }
+  }
+
+  private statusError(status: number, body: unknown, details: { method: string; url: string; attempts: number }): HttpError {
+    const d = { ...details, status, body };
+    const said = serverMessage(body);
+    const suffix = said ? ` The server said: ${said}` : '';
+    const principal = this.options.principal ?? 'no token';
+    if (status === 401) {
+      return new HttpError(
+        'unauthorized',
+        `Backstage rejected the credentials (401) of ${principal}. Add the token under backend.auth.externalAccess ` +
+          '(type static, or type jwks with the Entra issuer, audience and JWKS URL for Entra ID tokens).' + suffix,
+        d,
+      );
+    }
+    if (status === 403) {
+      return new HttpError(
+        'forbidden',
+        `Backstage refused the request (403) for ${principal}. Allow that principal in the external access entry's ` +
+          "accessRestrictions (plugin 'catalog') and in the permission policy." + suffix,
+        d,
+      );
+    }
+    const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, any>;
+    const error = (record.error ?? {}) as Record<string, any>;
+    const pick = (key: string) => record[key] ?? error[key];
+    if (status === 409 || status === 412) {
+      const newer = pick('newerCommit') ?? pick('currentCommit') ?? pick('appliedCommit');
+      if (pick('stale') === true || newer !== undefined || /stale|newer|older/i.test(said ?? '')) {
+        return new StalePushError(
+          `Backstage already holds a newer push for this source${newer ? ` (commit ${newer})` : ''}; nothing was changed.` + suffix,
+          d,
+          typeof newer === 'string' ? newer : undefined,
+        );
+      }
+      const list = (pick('conflicts') as unknown[] | undefined) ?? [
+        { entityRef: pick('entityRef'), owner: pick('owner') ?? pick('ownedBy') ?? pick('ownerSourceKey') },
+      ];
+      const conflicts = list.map(c => {
+        const x = (c ?? {}) as Record<string, unknown>;
+        const owner = x.owner ?? x.ownedBy ?? x.ownerSourceKey ?? x.sourceKey ?? x.locationKey;
+        return { entityRef: x.entityRef as string | undefined, owner: owner as string | undefined };
+      });
+      const names = conflicts
+        .filter(c => c.entityRef || c.owner)
+        .map(c => `${c.entityRef ?? 'an entity'}${c.owner ? ` (owned by ${c.owner})` : ''}`)
+        .join(', ');
+      return new ConflictHttpError(
+        `Conflict (409): ${names || 'an entity'} already belongs to another source; rename the entity or remove it there first.` + suffix,
+        d,
+        conflicts,
+      );
+    }
+    if (status === 422 || status === 400) {
+      const problems = (pick('problems') as Problem[] | undefined) ?? [];
+      if (status === 422 || problems.length > 0) {
+        return new UnprocessableHttpError(
+          `Backstage rejected the files (${status}): ${problems.length} problem(s).` + (problems.length ? '' : suffix),
+          d,
+          problems,
+        );
+      }
+    }
+    if (status === 404) {
+      return new HttpError('not-found', `${details.method} ${new URL(details.url).pathname} answered 404.` + suffix, d);
+    }
+    return new HttpError('status', `${details.method} ${details.url} answered ${status}.` + suffix, d);
+  }
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!text) return undefined;
+  if ((response.headers.get('content-type') ?? '').includes('json')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** The message of a Backstage error body (`{ error: { name, message } }`) or a plain text body. */
+export function serverMessage(body: unknown): string | undefined {
+  if (typeof body === 'string') return body.slice(0, 300);
+  const error = (body as { error?: { message?: unknown } } | undefined)?.error;
+  if (error && typeof error.message === 'string') return error.message;
+  const message = (body as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : undefined;
+}

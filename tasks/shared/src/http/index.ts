@@ -1,0 +1,3 @@
+export { HttpClient, serverMessage, type HttpClientOptions, type HttpRequest, type HttpResponse } from './client';
+export * from './errors';
+export * from './retry';
