@@ -1,4 +1,4 @@
 export * from './problems';
 export * from './push/protocol';
 export * from './azure/urls';
-export * from './validation/types';
+export * from './validation';

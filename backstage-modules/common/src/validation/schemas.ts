@@ -1,0 +1,78 @@
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import apiSchema from './schemas/API.v1alpha1.schema.json';
+import componentSchema from './schemas/Component.v1alpha1.schema.json';
+import domainSchema from './schemas/Domain.v1alpha1.schema.json';
+import groupSchema from './schemas/Group.v1alpha1.schema.json';
+import locationSchema from './schemas/Location.v1alpha1.schema.json';
+import resourceSchema from './schemas/Resource.v1alpha1.schema.json';
+import systemSchema from './schemas/System.v1alpha1.schema.json';
+import userSchema from './schemas/User.v1alpha1.schema.json';
+import templateSchema from './schemas/Template.v1beta3.schema.json';
+import entitySchema from './schemas/Entity.schema.json';
+import envelopeSchema from './schemas/EntityEnvelope.schema.json';
+import metaSchema from './schemas/EntityMeta.schema.json';
+import commonSchema from './schemas/common.schema.json';
+
+/*
+ * The JSON schemas below are byte-for-byte copies of the ones @backstage/catalog-model 1.10.1
+ * and @backstage/plugin-scaffolder-common 2.4.0 compile internally (neither package exports
+ * them); test/common/validation/schemas.test.ts fails if the installed packages drift.
+ * They are compiled with the same Ajv options as catalog-model's `compileAjvSchema`, once per
+ * process, lazily, so the verdicts are the catalog's own.
+ */
+
+/** The kinds a default catalog (plus the scaffolder entity model module) understands, in its order. */
+export const KIND_SCHEMAS = [
+  { name: 'API', schema: apiSchema },
+  { name: 'Component', schema: componentSchema },
+  { name: 'Resource', schema: resourceSchema },
+  { name: 'Group', schema: groupSchema },
+  { name: 'Location', schema: locationSchema },
+  { name: 'User', schema: userSchema },
+  { name: 'System', schema: systemSchema },
+  { name: 'Domain', schema: domainSchema },
+  { name: 'Template', schema: templateSchema },
+] as const;
+
+export interface CompiledSchemas {
+  envelope: ValidateFunction;
+  entity: ValidateFunction;
+  kinds: { name: string; validate: ValidateFunction }[];
+}
+
+let compiled: CompiledSchemas | undefined;
+
+/** Compiles every schema once per process. */
+export function schemas(): CompiledSchemas {
+  if (compiled) return compiled;
+  const ajv = new Ajv({ allowUnionTypes: true, allErrors: true, validateSchema: true });
+  ajv.addSchema([envelopeSchema, entitySchema, metaSchema, commonSchema] as object[], undefined, undefined, true);
+  compiled = {
+    envelope: ajv.getSchema('EntityEnvelope')!,
+    entity: ajv.getSchema('Entity')!,
+    kinds: KIND_SCHEMAS.map(k => ({ name: k.name, validate: ajv.compile(k.schema as object) })),
+  };
+  return compiled;
+}
+
+export type KindVerdict =
+  | { recognized: false }
+  | { recognized: true; errors: ErrorObject[]; kind: string };
+
+/**
+ * What the catalog's kind validators (BuiltinKindsEntityProcessor, ScaffolderEntitiesProcessor)
+ * say about an entity: no validator recognises it (foreign kind or apiVersion), or one does
+ * and it has these schema errors (none: valid). Mirrors catalog-model's
+ * `entityKindSchemaValidator`: errors that are only `enum` misses on /kind or /apiVersion
+ * mean "not my kind".
+ */
+export function checkKind(entity: unknown): KindVerdict {
+  for (const { name, validate } of schemas().kinds) {
+    if (validate(entity)) return { recognized: true, errors: [], kind: name };
+    const errors = validate.errors ?? [];
+    const soft = errors.filter(e => e.instancePath === '/kind' || e.instancePath === '/apiVersion');
+    if (soft.length && soft.every(e => e.keyword === 'enum')) continue;
+    return { recognized: true, errors, kind: name };
+  }
+  return { recognized: false };
+}
