@@ -1,7 +1,18 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  catalogProcessingExtensionPoint,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
+import { readPushConfig } from './config';
+import { PushStore } from './database/PushStore';
+import { StagedoorPushEntityProvider } from './providers/StagedoorPushEntityProvider';
+import { createRouter } from './router/createRouter';
+import { PushService } from './service/PushService';
+import { SourceStatusService } from './service/SourceStatusService';
 
 /**
- * The Stagedoor push module for the catalog plugin.
+ * The Stagedoor push module for the catalog plugin: `POST /api/catalog/stagedoor/v1/push`
+ * and `GET /api/catalog/stagedoor/v1/sources/:sourceKey`.
  *
  * @public
  */
@@ -10,8 +21,45 @@ export const catalogModuleStagedoorPush = createBackendModule({
   moduleId: 'stagedoor-push',
   register(env) {
     env.registerInit({
-      deps: {},
-      async init() {},
+      deps: {
+        rootConfig: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        catalog: catalogServiceRef,
+        processing: catalogProcessingExtensionPoint,
+      },
+      async init(deps) {
+        const config = readPushConfig(deps.rootConfig);
+        const logger = deps.logger.child({ module: 'stagedoor-push' });
+        const store = await PushStore.create(deps.database);
+        const provider = StagedoorPushEntityProvider.create({ logger });
+        deps.processing.addEntityProvider(provider);
+        const pushService = new PushService({
+          config,
+          store,
+          provider,
+          catalog: deps.catalog,
+          auth: deps.auth,
+          logger,
+        });
+        const statusService = new SourceStatusService(store, deps.catalog, deps.auth);
+        deps.httpRouter.use(
+          createRouter({ config, logger, httpAuth: deps.httpAuth, pushService, statusService }),
+        );
+        await deps.scheduler.scheduleTask({
+          id: 'stagedoor-push-reconcile',
+          frequency: config.reconcileFrequency,
+          timeout: { minutes: 10 },
+          initialDelay: { seconds: 10 },
+          fn: async () => {
+            await pushService.reconcile();
+          },
+        });
+      },
     });
   },
 });

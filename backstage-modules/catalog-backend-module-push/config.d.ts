@@ -1,0 +1,55 @@
+import { HumanDuration } from '@backstage/types';
+
+export interface Config {
+  stagedoor?: {
+    /**
+     * The Stagedoor catalog push API (`/api/catalog/stagedoor/v1/...`).
+     * Without any `rules`, every push is denied.
+     */
+    push?: {
+      /**
+       * Largest accepted request body, in bytes. Bigger bodies answer `413`.
+       * Default: 5242880 (5 MiB).
+       */
+      maxBodyBytes?: number;
+      /**
+       * Who may push what. The first rule whose `principals` and `sources` both match
+       * the caller and the pushed source decides the allowed kinds and the limits;
+       * when no rule matches, the push is denied (`403`).
+       */
+      rules?: Array<{
+        /**
+         * Subjects of service principals from `backend.auth.externalAccess`, as Backstage
+         * reports them: `external:<subject>` for a static token (the `external:` prefix may
+         * be left out here), `external:<subjectPrefix>:<sub>` for a JWKS token (e.g. a
+         * Microsoft Entra ID access token). `*` matches any principal.
+         */
+        principals: string[];
+        /**
+         * Patterns over `{organization}/{project}/{repository}` (case-insensitive):
+         * `*` matches within one segment, `**` matches anything. Default: `['**']`.
+         */
+        sources?: string[];
+        /**
+         * Entity kinds this rule allows, or `'*'` for every kind.
+         * Default: every kind except `User` and `Group` (those belong to the org provider).
+         */
+        kinds?: string[];
+        /** Most entities one push of a source may hold. Default: 500. */
+        maxEntities?: number;
+        /** Most bytes of file content one push may hold. Default: 2097152 (2 MiB). */
+        maxBytes?: number;
+      }>;
+      /**
+       * How often each replica re-applies pushes whose application was interrupted
+       * (a crash between storing and applying). Default: `{ minutes: 5 }`.
+       */
+      reconcileFrequency?: HumanDuration;
+      /**
+       * How many pushes one replica applies at once; the rest wait in line.
+       * Default: 4.
+       */
+      maxConcurrentPushes?: number;
+    };
+  };
+}

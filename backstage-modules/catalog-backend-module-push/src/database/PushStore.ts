@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import {
+  type DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import {
+  ENTITIES_TABLE,
+  type EntityRow,
+  MIGRATIONS_TABLE,
+  SOURCES_TABLE,
+  type SourceRow,
+} from './tables';
+
+/**
+ * The knex instance the framework hands out. Typed through backend-plugin-api so this
+ * package's own `knex` copy (used for nothing but migrations at runtime) cannot disagree.
+ */
+type Knex = Awaited<ReturnType<DatabaseService['getClient']>>;
+
+const migrationsDir = resolvePackagePath(
+  '@stagedoor/plugin-catalog-backend-module-push',
+  'migrations',
+);
+
+/** Namespace of Stagedoor's PostgreSQL advisory locks (first half of the two-int key). */
+const ADVISORY_LOCK_NAMESPACE = 0x57a9e;
+
+/**
+ * SQL over the module's two tables, plus the per-source lock that serialises pushes
+ * across replicas. Shares the catalog plugin's database; never touches its tables.
+ */
+export class PushStore {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  static async create(database: DatabaseService): Promise<PushStore> {
+    const knex = await database.getClient();
+    if (!database.migrations?.skip) {
+      await knex.migrate.latest({ directory: migrationsDir, tableName: MIGRATIONS_TABLE });
+    }
+    return new PushStore(knex);
+  }
+
+  private constructor(readonly knex: Knex) {}
+
+  private get isPostgres(): boolean {
+    return this.knex.client.config.client === 'pg';
+  }
+
+  /**
+   * Runs `fn` while holding the lock of `sourceKey`: in-process first (one queue per
+   * source), then, on PostgreSQL, a transaction-scoped advisory lock so replicas wait
+   * for each other too. The lock transaction writes nothing; `fn` commits its own
+   * state so a crash mid-way leaves stored state for the reconcile to apply.
+   */
+  async withSourceLock<T>(sourceKey: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(sourceKey) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.withDbLock(sourceKey, fn));
+    this.queues.set(sourceKey, run);
+    try {
+      return await run;
+    } finally {
+      if (this.queues.get(sourceKey) === run) this.queues.delete(sourceKey);
+    }
+  }
+
+  private async withDbLock<T>(sourceKey: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.isPostgres) return fn();
+    const key = createHash('sha256').update(sourceKey).digest().readInt32BE(0);
+    return this.knex.transaction(async trx => {
+      await trx.raw('select pg_advisory_xact_lock(?, ?)', [ADVISORY_LOCK_NAMESPACE, key]);
+      return fn();
+    });
+  }
+
+  transaction<T>(fn: (trx: Knex) => Promise<T>): Promise<T> {
+    return this.knex.transaction(trx => fn(trx));
+  }
+
+  async getSource(sourceKey: string, db: Knex = this.knex): Promise<SourceRow | undefined> {
+    const row = await db<SourceRow>(SOURCES_TABLE).where({ source_key: sourceKey }).first();
+    return row ?? undefined;
+  }
+
+  async getEntities(sourceKey: string, db: Knex = this.knex): Promise<EntityRow[]> {
+    return db<EntityRow>(ENTITIES_TABLE).where({ source_key: sourceKey }).orderBy('entity_ref');
+  }
+
+  /** The owning source of each ref that some other source than `sourceKey` owns. */
+  async foreignOwners(
+    sourceKey: string,
+    refs: string[],
+    db: Knex = this.knex,
+  ): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    for (let i = 0; i < refs.length; i += 500) {
+      const rows = await db<EntityRow>(ENTITIES_TABLE)
+        .whereIn('entity_ref', refs.slice(i, i + 500))
+        .whereNot({ source_key: sourceKey })
+        .select('entity_ref', 'source_key');
+      for (const r of rows) owners.set(r.entity_ref, r.source_key);
+    }
+    return owners;
+  }
+
+  /** Replaces what the source owns, in the caller's transaction. */
+  async saveState(trx: Knex, source: SourceRow, entities: EntityRow[]): Promise<void> {
+    await trx(SOURCES_TABLE).insert(source).onConflict('source_key').merge();
+    await trx(ENTITIES_TABLE).where({ source_key: source.source_key }).delete();
+    for (let i = 0; i < entities.length; i += 100) {
+      await trx(ENTITIES_TABLE).insert(entities.slice(i, i + 100));
+    }
+  }
+
+  /** Records that `generation` reached the catalog (unless a newer push got stored meanwhile). */
+  async markApplied(sourceKey: string, generation: number): Promise<void> {
+    await this.knex<SourceRow>(SOURCES_TABLE)
+      .where({ source_key: sourceKey, generation })
+      .update({ applied_generation: generation, pending_removals: '[]' });
+  }
+
+  /** Sources whose last stored push has not reached the catalog (a crash, or a failed apply). */
+  async listUnapplied(): Promise<string[]> {
+    const rows = await this.knex<SourceRow>(SOURCES_TABLE)
+      .whereRaw('applied_generation < generation')
+      .select('source_key');
+    return rows.map(r => r.source_key);
+  }
+}

@@ -1,0 +1,279 @@
+import { createHash } from 'node:crypto';
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import { isDatabaseConflictError } from '@backstage/backend-plugin-api';
+import { ANNOTATION_LOCATION, type Entity } from '@backstage/catalog-model';
+import { ConflictError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  hasErrors,
+  type PushRequest,
+  type PushResponse,
+  sourceKeyOf,
+  validateCatalogFiles,
+} from '@stagedoor/common';
+import type { PushConfig } from '../config';
+import type { PushStore } from '../database/PushStore';
+import type { EntityRow, SourceRow } from '../database/tables';
+import type { StagedoorPushEntityProvider } from '../providers/StagedoorPushEntityProvider';
+import { authorizeKinds, authorizeSource } from './authorize';
+import {
+  ANNOTATION_STAGEDOOR_SOURCE,
+  type DesiredEntity,
+  toDesiredEntities,
+  withProvenance,
+} from './entities';
+import { PayloadTooLargeError, UnprocessableEntitiesError } from './errors';
+import { orderPush } from './ordering';
+import { Semaphore } from './semaphore';
+
+/** Everything the push rules need, built once in the module's init. */
+export interface PushServiceOptions {
+  config: PushConfig;
+  store: PushStore;
+  provider: StagedoorPushEntityProvider;
+  catalog: CatalogService;
+  auth: AuthService;
+  logger: LoggerService;
+}
+
+/**
+ * The push rules: authorization, validation, ownership, ordering and deletion.
+ * The router handles HTTP; the store handles SQL; the provider talks to the catalog.
+ */
+export class PushService {
+  private readonly slots: Semaphore;
+
+  constructor(private readonly options: PushServiceOptions) {
+    this.slots = new Semaphore(options.config.maxConcurrentPushes);
+  }
+
+  /** Accepts (or, with `dryRun`, evaluates) one push from `subject`. */
+  async push(request: PushRequest, subject: string, dryRun: boolean): Promise<PushResponse> {
+    const started = Date.now();
+    const sourceKey = sourceKeyOf(request.source);
+    try {
+      const response = await this.pushUnlogged(request, sourceKey, subject, dryRun);
+      this.options.logger.info(`push ${response.applied ? 'accepted' : 'repeated'} for ${sourceKey}`, {
+        event: 'stagedoor.push.accepted',
+        sourceKey,
+        commit: request.source.commit,
+        buildId: request.source.buildId,
+        subject,
+        dryRun,
+        applied: response.applied,
+        added: response.added.length,
+        updated: response.updated.length,
+        removed: response.removed.length,
+        unchanged: response.unchanged.length,
+        latencyMs: Date.now() - started,
+      });
+      return response;
+    } catch (error) {
+      const e = error as Error & { statusCode?: number };
+      this.options.logger.warn(`push rejected for ${sourceKey}: ${e.message}`, {
+        event: 'stagedoor.push.rejected',
+        reason: e.name,
+        sourceKey,
+        commit: request.source.commit,
+        subject,
+        latencyMs: Date.now() - started,
+      });
+      throw error;
+    }
+  }
+
+  private async pushUnlogged(
+    request: PushRequest,
+    sourceKey: string,
+    subject: string,
+    dryRun: boolean,
+  ): Promise<PushResponse> {
+    const { source, files } = request;
+    const grant = authorizeSource(this.options.config.rules, subject, sourceKey.split('@')[0]);
+    const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
+    if (bytes > grant.rule.maxBytes) {
+      throw new PayloadTooLargeError(
+        `The push holds ${bytes} bytes of files; the limit for this source is ${grant.rule.maxBytes} (stagedoor.push.rules[].maxBytes)`,
+      );
+    }
+
+    const validation = await validateCatalogFiles(files.map(f => ({ path: f.path, content: f.content })));
+    const resolved = toDesiredEntities(
+      source,
+      validation.entities,
+      new Set(files.map(f => f.path.replace(/^\/+/, ''))),
+    );
+    const problems = [...validation.problems, ...resolved.problems];
+    if (hasErrors(problems)) {
+      const count = problems.filter(p => p.severity === 'error').length;
+      throw new UnprocessableEntitiesError(`The pushed files have ${count} problem(s); fix them and push again`, problems);
+    }
+    const desired = resolved.entities;
+    if (desired.length > grant.rule.maxEntities) {
+      throw new PayloadTooLargeError(
+        `The push holds ${desired.length} entities; the limit for this source is ${grant.rule.maxEntities} (stagedoor.push.rules[].maxEntities)`,
+      );
+    }
+    authorizeKinds(grant, desired.map(d => d.entity.kind));
+    await this.checkCatalogOwnership(sourceKey, desired);
+
+    const contentHash = createHash('sha256')
+      .update(JSON.stringify(desired.map(d => [d.ref, d.contentHash]).sort()))
+      .digest('hex');
+
+    return this.slots.run(() =>
+      this.options.store.withSourceLock(sourceKey, async () => {
+        const { store } = this.options;
+        const current = await store.getSource(sourceKey);
+        const order = orderPush(source, contentHash, current);
+        const previous = new Map((await store.getEntities(sourceKey)).map(r => [r.entity_ref, r]));
+        const caughtUp = !current || current.applied_generation === current.generation;
+        if (order === 'stale') {
+          throw new ConflictError(
+            `Push of ${source.commit} (build ${source.buildId ?? 'unknown'}) is older than the last push applied for ${sourceKey}: ` +
+              `${current!.commit} (build ${current!.build_id ?? 'unknown'}); it was not applied`,
+          );
+        }
+        if (order === 'repeat' && caughtUp) {
+          return this.answer(sourceKey, source.commit, dryRun, false, [], [], [], [...previous.keys()], problems);
+        }
+        const owners = await store.foreignOwners(sourceKey, desired.map(d => d.ref));
+        if (owners.size > 0) {
+          throw new ConflictError(
+            `Already owned by another source: ${[...owners].map(([ref, owner]) => `${ref} (source ${owner})`).join(', ')}`,
+          );
+        }
+        const added: string[] = [];
+        const updated: string[] = [];
+        const unchanged: string[] = [];
+        const rows: EntityRow[] = desired.map(d => {
+          const before = previous.get(d.ref);
+          const changed = !before || before.content_hash !== d.contentHash;
+          (!before ? added : changed ? updated : unchanged).push(d.ref);
+          return {
+            entity_ref: d.ref,
+            source_key: sourceKey,
+            location_key: d.locationKey,
+            entity: JSON.stringify(
+              changed ? withProvenance(d.entity, sourceKey, source) : JSON.parse(before.entity),
+            ),
+            content_hash: d.contentHash,
+            commit: changed ? source.commit : before.commit,
+          };
+        });
+        const wanted = new Set(desired.map(d => d.ref));
+        const removed = [...previous.keys()].filter(ref => !wanted.has(ref));
+        if (dryRun) {
+          return this.answer(sourceKey, source.commit, true, true, added, updated, removed, unchanged, problems);
+        }
+
+        // Store first, then apply: a crash in between leaves applied_generation behind,
+        // and the reconcile re-applies the stored state.
+        const pendingBefore: string[] = current && !caughtUp ? JSON.parse(current.pending_removals) : [];
+        const generation = (current?.generation ?? 0) + 1;
+        const row: SourceRow = {
+          source_key: sourceKey,
+          organization_url: source.organizationUrl,
+          project: source.project,
+          repository_name: source.repositoryName,
+          repository_id: source.repositoryId ?? null,
+          branch: source.branch,
+          commit: source.commit,
+          build_id: source.buildId ?? null,
+          build_url: source.buildUrl ?? null,
+          commit_time: source.commitTime ?? null,
+          content_hash: contentHash,
+          pushed_by: subject,
+          pushed_at: new Date(),
+          generation,
+          applied_generation: current?.applied_generation ?? 0,
+          pending_removals: JSON.stringify([...new Set([...pendingBefore, ...removed])].filter(r => !wanted.has(r))),
+        };
+        try {
+          await store.transaction(trx => store.saveState(trx, row, rows));
+        } catch (error) {
+          if (isDatabaseConflictError(error)) {
+            throw new ConflictError(`Another source claimed one of these entities at the same time: ${[...wanted].join(', ')}`);
+          }
+          throw error;
+        }
+        const changedRefs = new Set([...added, ...updated]);
+        // After an interrupted apply, everything is re-sent: the catalog may hold any older state.
+        const toApply = rows.filter(r => !caughtUp || changedRefs.has(r.entity_ref));
+        await this.options.provider.applyDelta(
+          toApply.map(r => ({ entity: JSON.parse(r.entity) as Entity, locationKey: r.location_key })),
+          JSON.parse(row.pending_removals),
+        );
+        await store.markApplied(sourceKey, generation);
+        return this.answer(sourceKey, source.commit, false, true, added, updated, removed, unchanged, problems);
+      }),
+    );
+  }
+
+  /**
+   * Refuses entities the catalog already has from another source or location. The
+   * same file read by the upstream Azure DevOps provider has the same location, so
+   * push and pull of one repository coexist.
+   */
+  private async checkCatalogOwnership(sourceKey: string, desired: DesiredEntity[]): Promise<void> {
+    const credentials = await this.options.auth.getOwnServiceCredentials();
+    const { items } = await this.options.catalog.getEntitiesByRefs(
+      { entityRefs: desired.map(d => d.ref), fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.annotations'] },
+      { credentials },
+    );
+    const conflicts: string[] = [];
+    items.forEach((existing, i) => {
+      if (!existing) return;
+      const annotations = existing.metadata.annotations ?? {};
+      const owner = annotations[ANNOTATION_STAGEDOOR_SOURCE];
+      const location = annotations[ANNOTATION_LOCATION];
+      const mine = desired[i].entity.metadata.annotations?.[ANNOTATION_LOCATION];
+      if (owner && owner !== sourceKey) {
+        conflicts.push(`${desired[i].ref} (source ${owner})`);
+      } else if (!owner && location !== mine) {
+        conflicts.push(`${desired[i].ref} (location ${location ?? 'unknown'})`);
+      }
+    });
+    if (conflicts.length > 0) {
+      throw new ConflictError(`Already owned by another source or location: ${conflicts.join(', ')}`);
+    }
+  }
+
+  /**
+   * Re-applies every source whose stored push did not reach the catalog. Safe to run on
+   * every replica at any time: it takes the same per-source lock as a push.
+   */
+  async reconcile(): Promise<number> {
+    const { store, provider, logger } = this.options;
+    let count = 0;
+    for (const sourceKey of await store.listUnapplied()) {
+      await store.withSourceLock(sourceKey, async () => {
+        const current = await store.getSource(sourceKey);
+        if (!current || current.applied_generation >= current.generation) return;
+        const rows = await store.getEntities(sourceKey);
+        await provider.applyDelta(
+          rows.map(r => ({ entity: JSON.parse(r.entity) as Entity, locationKey: r.location_key })),
+          JSON.parse(current.pending_removals),
+        );
+        await store.markApplied(sourceKey, current.generation);
+        count++;
+        logger.info(`reconciled ${sourceKey} at ${current.commit}`, { event: 'stagedoor.push.reconciled', sourceKey });
+      });
+    }
+    return count;
+  }
+
+  private answer(
+    sourceKey: string,
+    commit: string,
+    dryRun: boolean,
+    applied: boolean,
+    added: string[],
+    updated: string[],
+    removed: string[],
+    unchanged: string[],
+    problems: PushResponse['problems'],
+  ): PushResponse {
+    return { sourceKey, commit, dryRun, applied, added, updated, removed, unchanged, problems };
+  }
+}

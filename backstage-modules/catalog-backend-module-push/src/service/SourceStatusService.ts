@@ -1,0 +1,58 @@
+import type { AlphaEntity } from '@backstage/catalog-model/alpha';
+import type { AuthService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type { EntityState, SourceStatus } from '@stagedoor/common';
+import type { PushStore } from '../database/PushStore';
+import { ANNOTATION_STAGEDOOR_COMMIT } from './entities';
+
+/**
+ * What a source last pushed and how far the catalog got with each entity, read
+ * through the catalog's public API (never its tables).
+ */
+export class SourceStatusService {
+  constructor(
+    private readonly store: PushStore,
+    private readonly catalog: CatalogService,
+    private readonly auth: AuthService,
+  ) {}
+
+  async status(sourceKey: string): Promise<SourceStatus> {
+    const source = await this.store.getSource(sourceKey);
+    if (!source) {
+      throw new NotFoundError(`Nothing was pushed for source ${sourceKey}`);
+    }
+    const rows = await this.store.getEntities(sourceKey);
+    const credentials = await this.auth.getOwnServiceCredentials();
+    const { items } = rows.length
+      ? await this.catalog.getEntitiesByRefs(
+          {
+            entityRefs: rows.map(r => r.entity_ref),
+            fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.annotations', 'status'],
+          },
+          { credentials },
+        )
+      : { items: [] };
+    const entities: EntityState[] = rows.map((row, i) => {
+      const entity = items[i] as AlphaEntity | null;
+      if (!entity) return { entityRef: row.entity_ref, state: 'pending', errors: [] };
+      const errors = (entity.status?.items ?? [])
+        .filter(item => item.level === 'error')
+        .map(item => ({
+          name: item.error?.name ?? item.type,
+          message: item.error?.message ?? 'processing failed',
+        }));
+      if (errors.length > 0) return { entityRef: row.entity_ref, state: 'failed', errors };
+      const atCommit = entity.metadata.annotations?.[ANNOTATION_STAGEDOOR_COMMIT] === row.commit;
+      return { entityRef: row.entity_ref, state: atCommit ? 'processed' : 'pending', errors: [] };
+    });
+    return {
+      sourceKey,
+      commit: source.commit,
+      buildId: source.build_id === null ? null : Number(source.build_id),
+      buildUrl: source.build_url,
+      pushedAt: new Date(source.pushed_at).toISOString(),
+      entities,
+    };
+  }
+}

@@ -1,0 +1,65 @@
+import { NotAllowedError } from '@backstage/errors';
+import type { PushRule } from '../config';
+
+/** Turns `*` (one segment) and `**` (anything) into an anchored, case-insensitive RegExp. */
+export function globToRegExp(pattern: string): RegExp {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*' && pattern[i + 1] === '*') {
+      out += '.*';
+      i++;
+    } else if (c === '*') {
+      out += '[^/]*';
+    } else {
+      out += c.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return new RegExp(`^${out}$`, 'i');
+}
+
+function principalMatches(pattern: string, subject: string): boolean {
+  if (pattern === '*') return true;
+  // A static token's subject arrives as `external:<subject>`; the config may omit the prefix.
+  return pattern === subject || `external:${pattern}` === subject;
+}
+
+/** What the rule that let a push through allows. */
+export interface Grant {
+  rule: PushRule;
+}
+
+/**
+ * Finds the first rule that lets `subject` push `repoPath` (`org/project/repo`).
+ * Deny by default: throws NotAllowedError when none matches.
+ */
+export function authorizeSource(rules: PushRule[], subject: string, repoPath: string): Grant {
+  const rule = rules.find(
+    r =>
+      r.principals.some(p => principalMatches(p, subject)) &&
+      r.sources.some(s => globToRegExp(s).test(repoPath)),
+  );
+  if (!rule) {
+    throw new NotAllowedError(
+      `${subject} may not push catalog files for ${repoPath}; add a rule to stagedoor.push.rules`,
+    );
+  }
+  return { rule };
+}
+
+/** Throws NotAllowedError naming every kind the grant does not allow. */
+export function authorizeKinds(grant: Grant, kinds: Iterable<string>): void {
+  const forbidden = new Set<string>();
+  for (const kind of kinds) {
+    const k = kind.toLowerCase();
+    if (grant.rule.deniedKinds.has(k) || (grant.rule.kinds && !grant.rule.kinds.has(k))) {
+      forbidden.add(kind);
+    }
+  }
+  if (forbidden.size > 0) {
+    throw new NotAllowedError(
+      `This push may not create entities of kind ${[...forbidden].join(', ')}; ` +
+        'User and Group belong to the organization provider, other kinds must be allowed in stagedoor.push.rules[].kinds',
+    );
+  }
+}

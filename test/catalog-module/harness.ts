@@ -1,0 +1,202 @@
+/**
+ * A real Backstage backend for the push module's tests and benchmark: the catalog
+ * plugin, the Stagedoor push module, and the framework's real auth, httpAuth,
+ * httpRouter, database and URL reader (static externalAccess tokens from config).
+ */
+import { createServer, type Server } from 'node:http';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { authServiceFactory } from '@backstage/backend-defaults/auth';
+import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
+import { httpRouterServiceFactory } from '@backstage/backend-defaults/httpRouter';
+import { urlReaderServiceFactory } from '@backstage/backend-defaults/urlReader';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
+import type { PushRequest } from '@stagedoor/common';
+
+export const PUSH_TOKEN = 'stagedoor-test-push-token';
+export const LIMITED_TOKEN = 'stagedoor-test-limited-token';
+
+export interface PushBackend {
+  baseUrl: string;
+  stop(): Promise<void>;
+  /** POST /api/catalog/stagedoor/v1/push; `body` is sent as is when it is a string. */
+  push(body: unknown, options?: { token?: string | null; dryRun?: boolean }): Promise<{ status: number; body: any }>;
+  /** GET below /api/catalog with the push token. */
+  get(path: string, token?: string): Promise<{ status: number; body: any }>;
+  post(path: string, body: unknown): Promise<{ status: number; body: any }>;
+}
+
+export interface PushBackendOptions {
+  /** `backend.database`; default in-memory SQLite. */
+  database?: Record<string, unknown>;
+  /** Hosts the URL reader may read (for `url` locations served from loopback). */
+  readingAllow?: string[];
+  /** Merged over `stagedoor.push`. */
+  push?: Record<string, unknown>;
+  /** Merged over `catalog`. */
+  catalog?: Record<string, unknown>;
+}
+
+/** Starts a backend with the catalog and the push module on a free port. */
+export async function startPushBackend(options: PushBackendOptions = {}): Promise<PushBackend> {
+  const data = {
+    backend: {
+      baseUrl: 'http://localhost:0',
+      database: options.database ?? { client: 'better-sqlite3', connection: ':memory:' },
+      auth: {
+        externalAccess: [
+          { type: 'static', options: { token: PUSH_TOKEN, subject: 'pipeline' } },
+          { type: 'static', options: { token: LIMITED_TOKEN, subject: 'limited' } },
+        ],
+      },
+      reading: { allow: (options.readingAllow ?? []).map(host => ({ host })) },
+    },
+    catalog: {
+      rules: [{ allow: ['Component', 'System', 'API', 'Resource', 'Location', 'Domain', 'Group', 'User'] }],
+      processingInterval: { seconds: 1 },
+      stitchingStrategy: { pollingInterval: { milliseconds: 100 } },
+      ...options.catalog,
+    },
+    stagedoor: {
+      push: {
+        maxBodyBytes: 200_000,
+        rules: [
+          { principals: ['pipeline'], sources: ['**'], maxEntities: 50, maxBytes: 100_000 },
+          { principals: ['limited'], sources: ['contoso/limited/*'] },
+        ],
+        ...options.push,
+      },
+    },
+  };
+  const backend = await startTestBackend({
+    features: [
+      mockServices.rootConfig.factory({ data }),
+      authServiceFactory,
+      httpAuthServiceFactory,
+      httpRouterServiceFactory,
+      urlReaderServiceFactory,
+      schedulerServiceFactory,
+      import('@backstage/plugin-catalog-backend'),
+      import('@stagedoor/plugin-catalog-backend-module-push'),
+    ],
+  });
+  const baseUrl = `http://localhost:${backend.server.port()}`;
+  const call = async (method: string, path: string, body: unknown, token: string | null) => {
+    const res = await fetch(`${baseUrl}/api/catalog${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed as any };
+  };
+  return {
+    baseUrl,
+    stop: () => backend.stop(),
+    push: (body, o = {}) =>
+      call(
+        'POST',
+        `/stagedoor/v1/push${o.dryRun ? '?dryRun=true' : ''}`,
+        body,
+        o.token === undefined ? PUSH_TOKEN : o.token,
+      ),
+    get: (path, token = PUSH_TOKEN) => call('GET', path, undefined, token),
+    post: (path, body) => call('POST', path, body, PUSH_TOKEN),
+  };
+}
+
+/** One Component document. */
+export function component(name: string, extra: Record<string, unknown> = {}): string {
+  return [
+    'apiVersion: backstage.io/v1alpha1',
+    'kind: Component',
+    'metadata:',
+    `  name: ${name}`,
+    `  description: ${JSON.stringify(extra.description ?? `The ${name} service`)}`,
+    'spec:',
+    '  type: service',
+    '  lifecycle: production',
+    `  owner: ${extra.owner ?? 'team-a'}`,
+    '',
+  ].join('\n');
+}
+
+let buildCounter = 1000;
+
+/** A push body for `repo` in project `project` of organization contoso. */
+export function pushBody(
+  repo: string,
+  files: Record<string, string>,
+  source: Partial<PushRequest['source']> = {},
+): PushRequest {
+  const buildId = source.buildId ?? ++buildCounter;
+  return {
+    source: {
+      organizationUrl: 'https://dev.azure.com/contoso',
+      project: 'shop',
+      repositoryName: repo,
+      repositoryId: '7b8f7e8c-0000-4000-8000-000000000001',
+      branch: 'refs/heads/main',
+      commit: buildId.toString(16).padStart(40, 'a'),
+      buildId,
+      buildUrl: `https://dev.azure.com/contoso/shop/_build/results?buildId=${buildId}`,
+      ...source,
+    },
+    files: Object.entries(files).map(([path, content]) => ({ path, content })),
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined (generous timeout, no fixed sleeps). */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 50));
+  }
+}
+
+/** The entity from the catalog's public API once `predicate` holds for it. */
+export async function entityWhen(
+  backend: PushBackend,
+  name: string,
+  predicate: (entity: any | undefined) => boolean,
+  what = `component:${name}`,
+  timeoutMs = 30_000,
+): Promise<any> {
+  return eventually(
+    async () => {
+      const res = await backend.get(`/entities/by-name/component/default/${name}`);
+      const entity = res.status === 200 ? res.body : undefined;
+      return predicate(entity) ? (entity ?? null) : undefined;
+    },
+    what,
+    timeoutMs,
+  );
+}
+
+/** Serves files over loopback HTTP, for `url` locations. */
+export async function serveFiles(files: Map<string, string>): Promise<{ baseUrl: string; host: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const body = files.get(decodeURIComponent((req.url ?? '/').split('?')[0]));
+    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/yaml' });
+    res.end(body ?? 'not found');
+  });
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    close: () => new Promise(r => server.close(() => r())),
+  };
+}
