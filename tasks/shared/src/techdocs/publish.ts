@@ -26,6 +26,8 @@ export interface PublishSiteOptions {
   concurrency?: number;
   /** Compare and report, change nothing. */
   dryRun?: boolean;
+  /** Blobs per listing page. Default 5000 (the service's maximum). */
+  listPageSize?: number;
   reporter: Reporter;
 }
 
@@ -96,10 +98,10 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, work
 }
 
 /** Published blobs under `prefix` (all listing pages) with their Content-MD5 (base64, or '' if none). */
-export async function listPublished(container: ContainerClient, prefix: string): Promise<Map<string, string>> {
+export async function listPublished(container: ContainerClient, prefix: string, pageSize = 5000): Promise<Map<string, string>> {
   const published = new Map<string, string>();
   try {
-    for await (const page of container.listBlobsFlat({ prefix }).byPage({ maxPageSize: 5000 })) {
+    for await (const page of container.listBlobsFlat({ prefix }).byPage({ maxPageSize: pageSize })) {
       for (const blob of page.segment.blobItems) {
         const md5 = blob.properties.contentMD5;
         published.set(blob.name, md5 ? Buffer.from(md5).toString('base64') : '');
@@ -136,7 +138,7 @@ export async function publishSite(options: PublishSiteOptions): Promise<PublishR
     );
   }
 
-  const published = await listPublished(container, `${root}/`);
+  const published = await listPublished(container, `${root}/`, options.listPageSize);
   reporter.debug(`${published.size} file(s) already published under ${root}/`);
 
   const report: PublishReport = {
