@@ -30,6 +30,25 @@ const jobs = [
   }),
 ];
 
+/**
+ * azure-pipelines-task-lib keeps the secret vault and the parsed inputs in module state:
+ * two copies in one bundle (e.g. a nested node_modules) would mask secrets in one and
+ * not the other. Fail the build when a bundle pulls in more than one copy.
+ */
+function assertOneTaskLib(task, metafile) {
+  const copies = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /^(.*node_modules\/azure-pipelines-task-lib)\//.exec(input.replace(/\\/g, '/'));
+    if (match) copies.add(match[1]);
+  }
+  if (copies.size > 1) {
+    throw new Error(
+      `tasks/${task}: the bundle contains ${copies.size} copies of azure-pipelines-task-lib ` +
+        `(${[...copies].join(', ')}); dedupe them (npm dedupe, or align the versions) so that one module owns the secret store`,
+    );
+  }
+}
+
 // azure-pipelines-task-lib reads lib.json and its Strings/ next to the module that loads it:
 // in a bundle that is the bundle's own folder.
 const taskLibDir = dirname(require.resolve('azure-pipelines-task-lib/package.json'));
@@ -41,7 +60,8 @@ for (const name of readdirSync(join(root, 'tasks'))) {
   const outdir = join(taskDir, 'dist');
   rmSync(outdir, { recursive: true, force: true });
   jobs.push(
-    build({ ...common, entryPoints: [entry], outfile: join(outdir, 'index.js') }).then(() => {
+    build({ ...common, entryPoints: [entry], outfile: join(outdir, 'index.js'), metafile: true }).then(result => {
+      assertOneTaskLib(name, result.metafile);
       cpSync(join(taskLibDir, 'lib.json'), join(outdir, 'lib.json'));
       if (existsSync(join(taskLibDir, 'Strings'))) {
         cpSync(join(taskLibDir, 'Strings'), join(outdir, 'Strings'), { recursive: true });
