@@ -20,6 +20,11 @@ const common = {
   logLevel: 'warning',
   // Optional native helpers that @azure/identity and friends probe for at run time.
   external: ['keytar', '@azure/msal-node-extensions', 'cpu-features', 'ssh2'],
+  // ESM builds of some dependencies (@azure/storage-common's crc64) call
+  // createRequire(import.meta.url) at load time; in a CommonJS bundle that is
+  // undefined, so give them the bundle's own URL.
+  define: { 'import.meta.url': '__stagedoorBundleUrl' },
+  banner: { js: "var __stagedoorBundleUrl = require('url').pathToFileURL(__filename).href;" },
 };
 
 const jobs = [
