@@ -4,3 +4,5 @@
  * @packageDocumentation
  */
 export { scaffolderModuleStagedoorAzureDevOps as default } from './module';
+export * from './actions';
+export { AzureDevOpsClient } from './lib/client';

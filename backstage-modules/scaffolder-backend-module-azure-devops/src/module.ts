@@ -1,4 +1,16 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { ScmIntegrations } from '@backstage/integration';
+import {
+  createPipelineCreateAction,
+  createPipelinePermitAction,
+  createPipelineRunAction,
+  createServiceConnectionCreateAction,
+  createVariableGroupCreateAction,
+} from './actions';
 
 /**
  * The Stagedoor Azure DevOps actions for the scaffolder plugin.
@@ -10,8 +22,20 @@ export const scaffolderModuleStagedoorAzureDevOps = createBackendModule({
   moduleId: 'stagedoor-azure-devops',
   register(env) {
     env.registerInit({
-      deps: {},
-      async init() {},
+      deps: {
+        config: coreServices.rootConfig,
+        scaffolder: scaffolderActionsExtensionPoint,
+      },
+      async init({ config, scaffolder }) {
+        const options = { integrations: ScmIntegrations.fromConfig(config) };
+        scaffolder.addActions(
+          createPipelineCreateAction(options),
+          createPipelineRunAction(options),
+          createPipelinePermitAction(options),
+          createServiceConnectionCreateAction(options),
+          createVariableGroupCreateAction(options),
+        );
+      },
     });
   },
 });

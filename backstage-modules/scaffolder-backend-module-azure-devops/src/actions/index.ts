@@ -1,0 +1,6 @@
+export type { AzureDevOpsActionOptions } from './common';
+export { createPipelineCreateAction } from './createPipeline';
+export { createPipelineRunAction } from './runPipeline';
+export { createPipelinePermitAction } from './permitPipeline';
+export { createServiceConnectionCreateAction } from './createServiceConnection';
+export { createVariableGroupCreateAction } from './createVariableGroup';

@@ -1,0 +1,221 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { InputError } from '@backstage/errors';
+import {
+  AzureDevOpsActionOptions,
+  clientFor,
+  credentialsProviderOf,
+  organizationInputs,
+} from './common';
+import { examples } from './runPipeline.examples';
+import { RunInfo } from '../lib/client';
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(
+        new Error('The task was cancelled while waiting for the pipeline run.'),
+      );
+    });
+  });
+
+/** Parses a pipeline id input (string or number) or explains what is wrong. */
+export function parsePipelineId(
+  value: string | number | undefined,
+  name = 'pipelineId',
+): number {
+  const n =
+    typeof value === 'number' ? value : Number(String(value ?? '').trim());
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new InputError(
+      `${name} must be a positive integer pipeline id, got '${value ?? ''}'.`,
+    );
+  }
+  return n;
+}
+
+/**
+ * `azure:pipeline:run`: queues a run on a branch with template parameters and
+ * variables; optionally waits for it and fails when it does not succeed.
+ *
+ * @public
+ */
+export function createPipelineRunAction(options: AzureDevOpsActionOptions) {
+  const provider = credentialsProviderOf(options);
+  return createTemplateAction({
+    id: 'azure:pipeline:run',
+    description:
+      'Queues a run of an Azure Pipelines pipeline, optionally waiting for its result.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        ...organizationInputs,
+        pipelineId: z =>
+          z.union([z.string(), z.number()]).describe('Pipeline id.'),
+        branch: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "Branch (or full ref) to run; default: the pipeline's default branch.",
+            ),
+        templateParameters: z =>
+          z
+            .record(z.string())
+            .optional()
+            .describe("Values of the YAML file's `parameters`."),
+        variables: z =>
+          z
+            .record(
+              z.union([
+                z.string(),
+                z.object({
+                  value: z.string(),
+                  isSecret: z.boolean().optional(),
+                }),
+              ]),
+            )
+            .optional()
+            .describe(
+              'Run variables (must be settable at queue time). Use { value, isSecret: true } with ${{ secrets.x }} for secrets; they are never logged.',
+            ),
+        wait: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Wait for the run to complete (default: when pollingInterval > 0).',
+            ),
+        pollingInterval: z =>
+          z
+            .number()
+            .min(0)
+            .optional()
+            .describe(
+              'Seconds between status checks while waiting (default 10; 0 = do not wait).',
+            ),
+        pipelineTimeout: z =>
+          z
+            .number()
+            .positive()
+            .optional()
+            .describe('Seconds to wait at most (default 3600).'),
+        failIfNotSuccessful: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Fail the step when the run completes without succeeding (default true when waiting).',
+            ),
+      },
+      output: {
+        runId: z => z.string().describe('Run id.'),
+        runUrl: z => z.string().describe('Web URL of the run.'),
+        state: z =>
+          z
+            .string()
+            .describe(
+              'inProgress, canceling or completed (dryRun in a dry run).',
+            ),
+        result: z =>
+          z
+            .string()
+            .describe('succeeded, failed, canceled, or empty while running.'),
+        pipelineRunId: z =>
+          z.string().describe('Same as runId (community name).'),
+        pipelineRunUrl: z =>
+          z.string().describe('Same as runUrl (community name).'),
+        pipelineRunStatus: z =>
+          z
+            .string()
+            .describe('Result, or state while running (community name).'),
+        pipelineTimeoutExceeded: z =>
+          z.boolean().describe('True when waiting stopped at pipelineTimeout.'),
+      },
+    },
+    async handler(ctx) {
+      const input = ctx.input;
+      const pipelineId = parsePipelineId(input.pipelineId);
+      const wait = input.wait ?? (input.pollingInterval ?? 0) > 0;
+      const intervalMs = (input.pollingInterval || 10) * 1000;
+      const timeoutMs = (input.pipelineTimeout ?? 3600) * 1000;
+      const failIfNotSuccessful = input.failIfNotSuccessful ?? true;
+      const variables = Object.fromEntries(
+        Object.entries(input.variables ?? {}).map(([k, v]) => [
+          k,
+          typeof v === 'string'
+            ? { value: v }
+            : { value: v.value, isSecret: v.isSecret },
+        ]),
+      );
+      const client = await clientFor(input, provider, options);
+      const project = await client.getProject(input.project);
+      const pipeline = await client.getPipeline(project.name, pipelineId);
+      const emit = (run: RunInfo, timedOut: boolean) => {
+        ctx.output('runId', String(run.id));
+        ctx.output('runUrl', run.url);
+        ctx.output('state', run.state);
+        ctx.output('result', run.result);
+        ctx.output('pipelineRunId', String(run.id));
+        ctx.output('pipelineRunUrl', run.url);
+        ctx.output('pipelineRunStatus', run.result || run.state);
+        ctx.output('pipelineTimeoutExceeded', timedOut);
+      };
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would queue '${pipeline.name}' (id ${pipeline.id}) on ${input.branch ?? 'its default branch'} with template parameters [${Object.keys(
+            input.templateParameters ?? {},
+          ).join(
+            ', ',
+          )}] and variables [${Object.keys(variables).join(', ')}]${wait ? ', then wait' : ''}.`,
+        );
+        emit({ id: 0, url: pipeline.url, state: 'dryRun', result: '' }, false);
+        return;
+      }
+      const queued = await ctx.checkpoint({
+        key: `azure:pipeline:run:${client.organizationUrl}/${project.id}/${pipelineId}/${ctx.step?.id ?? ''}`.toLowerCase(),
+        fn: async () => {
+          const r = await client.runPipeline(project.name, pipelineId, {
+            branch: input.branch,
+            templateParameters: input.templateParameters,
+            variables,
+          });
+          return { ...r };
+        },
+      });
+      ctx.logger.info(
+        `Queued run ${queued.id} of '${pipeline.name}': ${queued.url}`,
+      );
+      if (!wait) {
+        emit(queued, false);
+        return;
+      }
+      const deadline = Date.now() + timeoutMs;
+      let run: RunInfo = queued;
+      while (run.state !== 'completed' && Date.now() < deadline) {
+        await sleep(
+          Math.min(intervalMs, Math.max(0, deadline - Date.now())),
+          ctx.signal,
+        );
+        run = await client.getRun(project.name, pipelineId, queued.id);
+        ctx.logger.info(
+          `Run ${run.id}: ${run.state}${run.result ? ` (${run.result})` : ''}`,
+        );
+      }
+      const timedOut = run.state !== 'completed';
+      emit(run, timedOut);
+      if (timedOut) {
+        const msg = `Run ${run.id} of '${pipeline.name}' did not complete within ${timeoutMs / 1000} s (state ${run.state}): ${run.url}`;
+        if (failIfNotSuccessful)
+          throw new Error(`${msg} — raise pipelineTimeout or set wait: false.`);
+        ctx.logger.warn(msg);
+      } else if (run.result !== 'succeeded' && failIfNotSuccessful) {
+        throw new Error(
+          `Run ${run.id} of '${pipeline.name}' ${run.result || 'did not succeed'}: ${run.url} — open the run's logs; set failIfNotSuccessful: false to continue anyway.`,
+        );
+      }
+    },
+  });
+}
