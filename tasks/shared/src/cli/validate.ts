@@ -1,11 +1,166 @@
-import { CliCommand, UsageError } from './io';
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import fg from 'fast-glob';
+import type { Problem } from '@stagedoor/common';
+import type { Reporter } from '../reporter';
+import { DEFAULT_CATALOG_PATTERNS, FailOn, formatSarif, formatText, runValidate, toJsonProblems } from '../validate';
+import { CliCommand, CliIo, UsageError } from './io';
+import { version as VERSION } from '../../package.json';
 
-// Filled in by the validation work (issue 3).
+const USAGE = `Usage: stagedoor validate [paths…] [options]
+
+Validates Backstage catalog files with the rules a real catalog applies, plus extra rules
+(references, TechDocs folders, placeholder files, Location targets, Azure DevOps annotations,
+policy). Paths are files or folders (default: the current folder); folders are searched for
+catalog-info.yaml / catalog-info.yml, and Location targets are followed.
+
+Options:
+  --format text|json|sarif   Output on stdout (default text). json: an array of problems
+                             {file, line, column, severity, rule, message, entityRef?}.
+  --pattern <glob>           File pattern below the root instead of the default (repeatable).
+  --root <dir>               Repository root; paths are reported relative to it (default: cwd).
+  --policy <file>            Policy file (default: <root>/.stagedoor.yaml when it exists).
+  --strict                   Report every extra rule as an error.
+  --fail-on error|warning|never
+                             When the exit code is 1 (default: error).
+  --no-follow-locations      Do not validate the files Location entities point at.
+  --backstage-url <url>      Also look unresolved references up in this Backstage catalog;
+                             the token comes from --token or BACKSTAGE_TOKEN.
+  --token <token>            Backstage token for --backstage-url.
+  --verbose                  Print debug detail on stderr.
+
+Exit codes: 0 no failing problem, 1 failing problems (see --fail-on), 2 bad usage or input.
+`;
+
+interface Flags {
+  paths: string[];
+  format: 'text' | 'json' | 'sarif';
+  patterns: string[];
+  root?: string;
+  policy?: string;
+  strict: boolean;
+  failOn: FailOn;
+  followLocations: boolean;
+  backstageUrl?: string;
+  token?: string;
+  verbose: boolean;
+}
+
+function parseFlags(args: string[]): Flags {
+  const flags: Flags = { paths: [], format: 'text', patterns: [], strict: false, failOn: 'error', followLocations: true, verbose: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? args[++i];
+      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--format': {
+        const f = value();
+        if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif (got '${f}')`);
+        flags.format = f;
+        break;
+      }
+      case '--pattern':
+        flags.patterns.push(value());
+        break;
+      case '--root':
+        flags.root = value();
+        break;
+      case '--policy':
+        flags.policy = value();
+        break;
+      case '--strict':
+        flags.strict = true;
+        break;
+      case '--fail-on': {
+        const f = value();
+        if (f !== 'error' && f !== 'warning' && f !== 'never') throw new UsageError(`--fail-on must be error, warning or never (got '${f}')`);
+        flags.failOn = f;
+        break;
+      }
+      case '--no-follow-locations':
+        flags.followLocations = false;
+        break;
+      case '--backstage-url':
+        flags.backstageUrl = value();
+        break;
+      case '--token':
+        flags.token = value();
+        break;
+      case '--verbose':
+        flags.verbose = true;
+        break;
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+        flags.paths.push(arg);
+    }
+  }
+  return flags;
+}
+
+/** Paths given on the command line → patterns below the root (folders get the default names). */
+function patternsFor(root: string, cwd: string, flags: Flags): string[] {
+  if (flags.paths.length === 0) return flags.patterns;
+  return flags.paths.flatMap(p => {
+    const full = isAbsolute(p) ? p : resolve(cwd, p);
+    if (!existsSync(full)) throw new UsageError(`${p} does not exist`);
+    const rel = relative(root, full).split(sep).join('/');
+    if (rel.startsWith('..')) throw new UsageError(`${p} is outside the root ${root}; pass --root`);
+    if (statSync(full).isFile()) return [fg.escapePath(rel)];
+    const prefix = rel ? `${fg.escapePath(rel)}/` : '';
+    return (flags.patterns.length ? flags.patterns : DEFAULT_CATALOG_PATTERNS).map(g => `${prefix}${g}`);
+  });
+}
+
+function textReporter(io: CliIo, flags: Flags): Reporter {
+  return {
+    info: m => io.stderr(`${m}\n`),
+    warn: m => io.stderr(`warning: ${m}\n`),
+    error: m => io.stderr(`error: ${m}\n`),
+    problem: () => undefined, // printed together at the end, in the chosen format
+    debug: m => (flags.verbose ? io.stderr(`debug: ${m}\n`) : undefined),
+    secret: () => undefined,
+  };
+}
+
+/** `stagedoor validate`: the validate task's engine for laptops and other CI systems. */
 export const validateCommand: CliCommand = {
   name: ['validate'],
   summary: 'Validate catalog-info.yaml files with line-level errors',
-  usage: 'Usage: stagedoor validate [paths…] [--format text|json|sarif]',
-  async run() {
-    throw new UsageError('validate is not available in this build yet');
+  usage: USAGE,
+  async run(args, io) {
+    const flags = parseFlags(args);
+    const root = resolve(io.cwd, flags.root ?? '.');
+    if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`--root ${flags.root} is not a folder`);
+    const token = flags.token ?? io.env.BACKSTAGE_TOKEN;
+    if (flags.backstageUrl && !token) throw new UsageError('--backstage-url needs --token or BACKSTAGE_TOKEN');
+    let run;
+    try {
+      run = await runValidate(
+        {
+          root,
+          patterns: patternsFor(root, io.cwd, flags),
+          followLocations: flags.followLocations,
+          policyFile: flags.policy ? relative(root, resolve(io.cwd, flags.policy)) : undefined,
+          strict: flags.strict,
+          failOn: flags.failOn,
+          checkReferences: Boolean(flags.backstageUrl),
+          backstage: flags.backstageUrl ? { url: flags.backstageUrl, auth: { kind: 'token', token: token! } } : undefined,
+        },
+        textReporter(io, flags),
+      );
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      io.stderr(`stagedoor validate: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 2;
+    }
+    const problems: Problem[] = run.result.problems;
+    if (flags.format === 'json') io.stdout(`${JSON.stringify(toJsonProblems(problems), null, 2)}\n`);
+    else if (flags.format === 'sarif') io.stdout(formatSarif(problems, VERSION));
+    else io.stdout(formatText(problems));
+    return run.outcome === 'Failed' ? 1 : 0;
   },
 };

@@ -1,0 +1,134 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import {
+  parsePolicyFile,
+  validateCatalogFiles,
+  type ValidateOptions,
+  type ValidationPolicy,
+  type ValidationResult,
+} from '@stagedoor/common';
+import type { BackstageConnection } from '../auth/types';
+import type { HttpClient } from '../http';
+import type { Reporter } from '../reporter';
+import { DEFAULT_CATALOG_PATTERNS, discoverCatalogFiles } from './discover';
+import { markdownSummary, summaryLine } from './format';
+import { findExistingRefs } from './references';
+
+/** When problems fail the run: on errors (default), on any problem, or never (report only). */
+export type FailOn = 'error' | 'warning' | 'never';
+
+/** Options of {@link runValidate}; field names equal the task's input names. */
+export interface ValidateRunOptions {
+  /** Repository root; paths in problems are relative to it. */
+  root: string;
+  /** Globs (or plain paths) relative to the root; `!glob` excludes. Default: `catalog-info.yaml` and `catalog-info.yml` in any folder. */
+  patterns?: string[];
+  /** Also validate the files Location entities point at. Default true. */
+  followLocations?: boolean;
+  /** Policy file, relative to the root. Default `.stagedoor.yaml` when it exists. */
+  policyFile?: string;
+  /** Warnings count as errors. */
+  strict?: boolean;
+  failOn?: FailOn;
+  /** Policy lists from task inputs; a non-empty list replaces the policy file's. */
+  allowedKinds?: string[];
+  allowedLifecycles?: string[];
+  requiredTags?: string[];
+  requiredAnnotations?: string[];
+  /** Look references up in the live catalog (needs `backstage`). */
+  checkReferences?: boolean;
+  backstage?: BackstageConnection;
+  /** Timeout of one by-refs request. Default 20 s. */
+  lookupTimeoutMs?: number;
+  /** For tests: the client used for the lookup. */
+  lookupClient?: HttpClient;
+}
+
+export interface ValidateRunResult {
+  /** Files validated, relative to the root. Empty: the repository has no catalog files. */
+  files: string[];
+  result: ValidationResult;
+  errors: number;
+  warnings: number;
+  outcome: 'Succeeded' | 'SucceededWithIssues' | 'Failed';
+  /** One line for the task result / CLI. */
+  message: string;
+  /** Markdown for the run's summary tab ('' when there were no files). */
+  summary: string;
+}
+
+function readPolicy(root: string, policyFile: string | undefined): { policy: ValidationPolicy; strict?: boolean } {
+  const explicit = policyFile?.trim();
+  const path = explicit ? (isAbsolute(explicit) ? explicit : join(root, explicit)) : join(root, '.stagedoor.yaml');
+  if (!existsSync(path)) {
+    if (explicit) throw new Error(`The policy file ${explicit} does not exist; fix policyFile or leave it empty.`);
+    return { policy: {} };
+  }
+  return parsePolicyFile(readFileSync(path, 'utf8'), explicit || '.stagedoor.yaml');
+}
+
+/**
+ * Finds the catalog files, validates them with the shared engine (references to files checked
+ * on disk, references to entities optionally against the live catalog), reports every problem
+ * and decides the outcome. Bad input (a broken policy file, a missing root) throws.
+ */
+export async function runValidate(options: ValidateRunOptions, reporter: Reporter): Promise<ValidateRunResult> {
+  const root = resolve(options.root);
+  const patterns = options.patterns?.map(p => p.trim()).filter(Boolean);
+  const fromFile = readPolicy(root, options.policyFile);
+  const pick = (input: string[] | undefined, file: string[] | undefined) => (input?.length ? input : file);
+  const policy: ValidationPolicy = {
+    ...fromFile.policy,
+    allowedKinds: pick(options.allowedKinds, fromFile.policy.allowedKinds),
+    allowedLifecycles: pick(options.allowedLifecycles, fromFile.policy.allowedLifecycles),
+    requiredTags: pick(options.requiredTags, fromFile.policy.requiredTags),
+    requiredAnnotations: pick(options.requiredAnnotations, fromFile.policy.requiredAnnotations),
+  };
+  const strict = options.strict || fromFile.strict || false;
+  const failOn = options.failOn ?? 'error';
+
+  const files = await discoverCatalogFiles(root, patterns?.length ? patterns : DEFAULT_CATALOG_PATTERNS, {
+    followLocations: options.followLocations ?? true,
+  });
+  const paths = files.map(f => f.path);
+  const empty: ValidationResult = { entities: [], problems: [] };
+  if (files.length === 0) {
+    // A quiet no-op: an org-wide decorator runs this in repositories that have no catalog.
+    const message = `No catalog files found (${(patterns?.length ? patterns : DEFAULT_CATALOG_PATTERNS).join(', ')}); nothing to validate.`;
+    reporter.info(message);
+    return { files: [], result: empty, errors: 0, warnings: 0, outcome: 'Succeeded', message, summary: '' };
+  }
+  reporter.debug(`Validating ${paths.join(', ')}`);
+
+  const engineOptions: ValidateOptions = {
+    strict,
+    policy,
+    fileExists: p => existsSync(join(root, p)),
+  };
+  let result = validateCatalogFiles(files, engineOptions);
+  if (options.checkReferences && options.backstage && result.unresolvedRefs?.length) {
+    try {
+      const known = await findExistingRefs(options.backstage, result.unresolvedRefs, reporter, {
+        timeoutMs: options.lookupTimeoutMs,
+        client: options.lookupClient,
+      });
+      reporter.info(`Looked up ${result.unresolvedRefs.length} reference(s) in ${options.backstage.url}: ${known.size} exist.`);
+      result = validateCatalogFiles(files, { ...engineOptions, knownEntityRefs: known });
+    } catch (error) {
+      reporter.warn(
+        `Could not look references up in ${options.backstage.url} (${error instanceof Error ? error.message : String(error)}); references were checked against these files only.`,
+      );
+    }
+  } else if (options.checkReferences && !options.backstage) {
+    throw new Error('checkReferences needs a Backstage service connection (backstageConnection).');
+  }
+
+  for (const p of result.problems) reporter.problem(p);
+  const errors = result.problems.filter(p => p.severity === 'error').length;
+  const warnings = result.problems.length - errors;
+  const failed = failOn === 'error' ? errors > 0 : failOn === 'warning' ? errors + warnings > 0 : false;
+  const outcome = failed ? 'Failed' : errors + warnings > 0 ? 'SucceededWithIssues' : 'Succeeded';
+  const message = summaryLine(result, files.length);
+  reporter.info(message);
+  return { files: paths, result, errors, warnings, outcome, message, summary: markdownSummary(result, paths) };
+}
