@@ -153,13 +153,24 @@ export class AzureDevOpsClient {
     });
   }
 
+  /**
+   * azure-devops-node-api answers a 404 on GET with `null`, dropping Azure
+   * DevOps' message. On that (failure-only) path, ask once more with a plain
+   * call so the error carries the service's own words.
+   */
+  private async notFound(path: string, fallback: string): Promise<never> {
+    await this.request('GET', path);
+    throw new NotFoundError(fallback);
+  }
+
   async getProject(nameOrId: string): Promise<{ id: string; name: string }> {
     const core = await this.call('connect', () => this.connection.getCoreApi());
     const p = await this.call(`get project ${nameOrId}`, () =>
       core.getProject(nameOrId),
     );
     if (!p?.id) {
-      throw new NotFoundError(
+      return this.notFound(
+        `_apis/projects/${encodeURIComponent(nameOrId)}`,
         `Azure DevOps project '${nameOrId}' was not found in ${this.organizationUrl} — check the project name and that the identity in integrations.azure can see it.`,
       );
     }
@@ -172,7 +183,8 @@ export class AzureDevOpsClient {
       git.getRepository(nameOrId, project),
     );
     if (!r?.id) {
-      throw new NotFoundError(
+      return this.notFound(
+        `${encodeURIComponent(project)}/_apis/git/repositories/${encodeURIComponent(nameOrId)}`,
         `Repository '${nameOrId}' was not found in project '${project}' of ${this.organizationUrl} — check repositoryName/repositoryId (publish:azure must have run first).`,
       );
     }
@@ -238,7 +250,8 @@ export class AzureDevOpsClient {
       api.getPipeline(project, id),
     );
     if (!p?.id) {
-      throw new NotFoundError(
+      return this.notFound(
+        `${encodeURIComponent(project)}/_apis/pipelines/${id}`,
         `Pipeline ${id} was not found in project '${project}' of ${this.organizationUrl} — check pipelineId.`,
       );
     }
@@ -294,7 +307,8 @@ export class AzureDevOpsClient {
       api.getRun(project, pipelineId, runId),
     );
     if (!run?.id)
-      throw new NotFoundError(
+      return this.notFound(
+        `${encodeURIComponent(project)}/_apis/pipelines/${pipelineId}/runs/${runId}`,
         `Run ${runId} of pipeline ${pipelineId} was not found.`,
       );
     return this.toRun(run);
