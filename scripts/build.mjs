@@ -1,7 +1,7 @@
 // Bundles the `stagedoor` CLI and each pipeline task into one CommonJS file apiece.
 // Runs on `npm ci` (prepare), before `npm test`, and before packaging.
 import { build } from 'esbuild';
-import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,19 @@ function assertOneTaskLib(task, metafile) {
   }
 }
 
+/** Replaces `outdir` with `staging`; retries when a concurrent build swapped its own in meanwhile. */
+function swapIn(staging, outdir) {
+  for (let attempt = 1; ; attempt++) {
+    rmSync(outdir, { recursive: true, force: true });
+    try {
+      renameSync(staging, outdir);
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !['ENOTEMPTY', 'EEXIST'].includes(error.code)) throw error;
+    }
+  }
+}
+
 // azure-pipelines-task-lib reads lib.json and its Strings/ next to the module that loads it:
 // in a bundle that is the bundle's own folder.
 const taskLibDir = dirname(require.resolve('azure-pipelines-task-lib/package.json'));
@@ -63,15 +76,21 @@ for (const name of readdirSync(join(root, 'tasks'))) {
   const entry = join(taskDir, 'src/index.ts');
   if (!existsSync(join(taskDir, 'task.json')) || !existsSync(entry)) continue;
   const outdir = join(taskDir, 'dist');
-  rmSync(outdir, { recursive: true, force: true });
+  // Build beside dist/ and swap it in at the end: tests running a task while another
+  // build is in progress then see the old bundle or the new one, never an empty folder.
+  const staging = join(taskDir, `dist.building-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
   jobs.push(
-    build({ ...common, entryPoints: [entry], outfile: join(outdir, 'index.js'), metafile: true }).then(result => {
-      assertOneTaskLib(name, result.metafile);
-      cpSync(join(taskLibDir, 'lib.json'), join(outdir, 'lib.json'));
-      if (existsSync(join(taskLibDir, 'Strings'))) {
-        cpSync(join(taskLibDir, 'Strings'), join(outdir, 'Strings'), { recursive: true });
-      }
-    }),
+    build({ ...common, entryPoints: [entry], outfile: join(staging, 'index.js'), metafile: true })
+      .then(result => {
+        assertOneTaskLib(name, result.metafile);
+        cpSync(join(taskLibDir, 'lib.json'), join(staging, 'lib.json'));
+        if (existsSync(join(taskLibDir, 'Strings'))) {
+          cpSync(join(taskLibDir, 'Strings'), join(staging, 'Strings'), { recursive: true });
+        }
+        swapIn(staging, outdir);
+      })
+      .finally(() => rmSync(staging, { recursive: true, force: true })),
   );
 }
 

@@ -86,6 +86,12 @@ const cases: Case[] = [
     expect: ['validate:warn', 'notify:warn'],
   },
   {
+    name: 'a connection named only at run time (not when the job is planned) is not used',
+    plan: { steps: [checkoutStep('self')], self: main, variables: ciVariables },
+    run: { variables: withConnection },
+    expect: ['validate:warn'],
+  },
+  {
     name: 'a pull-request validation build runs nothing',
     plan: { steps: [checkoutStep('self')], self: { ref: 'refs/pull/7/merge', defaultBranch: main.defaultBranch } },
     run: { variables: { ...withConnection, 'Build.Reason': 'PullRequest', 'Build.SourceBranch': 'refs/pull/7/merge' } },
@@ -228,7 +234,8 @@ describe('the pipeline decorator extension (vss-extension.decorator.json)', () =
   it('pairs each strict step with a warnings-only twin whose condition is its exact opposite on STAGEDOOR_STRICT', () => {
     for (const strict of [undefined, 'true', 'false', 'yes', '']) {
       const variables = { ...withConnection, ...(strict === undefined ? {} : { STAGEDOOR_STRICT: strict }) };
-      const ran = stepsThatRun(expandForJob(template, { steps: [checkoutStep('self')], self: main }), { variables });
+      const planned = expandForJob(template, { steps: [checkoutStep('self')], self: main, variables });
+      const ran = stepsThatRun(planned, { variables });
       assert.equal(ran.length, 2, `STAGEDOOR_STRICT=${strict}: ${ran.map(label).join(', ')}`);
     }
   });
@@ -239,7 +246,8 @@ describe('the pipeline decorator extension (vss-extension.decorator.json)', () =
         // The GUID guards cannot be told apart before the task.json files land.
         if (c.plan.steps.some(s => s.task.id.endsWith('not-landed'))) this.skip();
       }
-      const planned = expandForJob(template, c.plan);
+      // Pipeline variables are known both when the job is planned and when it runs.
+      const planned = expandForJob(template, { variables: c.run.variables, ...c.plan });
       const ran = stepsThatRun(planned, c.run);
       assert.deepEqual(ran.map(label), c.expect);
       for (const step of ran.filter(s => s.task.startsWith('BackstageCatalogNotify@'))) {
