@@ -50,7 +50,11 @@ function keyText(key: unknown): string {
   return String(key);
 }
 
-/** Walks `path` down the document's nodes as far as it exists. */
+/**
+ * Walks `path` down the document's nodes. When the path ends early (a field that is missing),
+ * points at the key of the deepest map entry that exists: `metadata:` for a missing
+ * `metadata.tags`, which is where the fix goes.
+ */
 function nodeAt(
   doc: Document,
   path: readonly (string | number)[],
@@ -58,23 +62,26 @@ function nodeAt(
 ): YamlNode | undefined {
   let node: unknown = doc.contents;
   let last: YamlNode | undefined = doc.contents ?? undefined;
+  let lastKey: YamlNode | undefined;
   for (let i = 0; i < path.length; i++) {
     const segment = path[i];
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
       const pair = node.items.find(p => keyText(p.key) === String(segment));
-      if (!pair) break;
+      if (!pair) return lastKey ?? last;
       const isLast = i === path.length - 1;
       if (isLast && wantKey && pair.key && (pair.key as YamlNode).range) {
         return pair.key as YamlNode;
       }
+      lastKey = (pair.key as YamlNode)?.range ? (pair.key as YamlNode) : undefined;
       node = pair.value ?? pair.key;
     } else if (isSeq(node)) {
       const item = node.items[Number(segment)];
-      if (item === undefined) break;
+      if (item === undefined) return last;
+      lastKey = undefined;
       node = item;
     } else {
-      break;
+      return last;
     }
     if (node && (node as YamlNode).range) last = node as YamlNode;
   }
