@@ -134,7 +134,10 @@ describe('production configuration', function () {
     assert.deepEqual(baseAccess.map(e => e.type), ['jwks']);
     const jwks = base.getConfigArray('backend.auth.externalAccess')[0];
     assert.equal(jwks.getString('options.url'), `https://login.microsoftonline.com/${env.AZURE_TENANT_ID}/discovery/v2.0/keys`);
-    assert.equal(jwks.getString('options.audience'), env.BACKSTAGE_API_AUDIENCE);
+    assert.deepEqual(jwks.getStringArray('options.audience'), [
+      env.BACKSTAGE_API_CLIENT_ID,
+      `api://${env.BACKSTAGE_API_CLIENT_ID}`,
+    ]);
 
     const tokenAccess = withToken.get<Array<{ type: string }>>('backend.auth.externalAccess');
     assert.deepEqual(tokenAccess.map(e => e.type), ['jwks', 'static']);
