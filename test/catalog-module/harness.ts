@@ -10,6 +10,9 @@ import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { httpRouterServiceFactory } from '@backstage/backend-defaults/httpRouter';
 import { urlReaderServiceFactory } from '@backstage/backend-defaults/urlReader';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
+import type { JsonObject } from '@backstage/types';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import pushModule from '@stagedoor/plugin-catalog-backend-module-push';
 import type { PushRequest } from '@stagedoor/common';
 
 export const PUSH_TOKEN = 'stagedoor-test-push-token';
@@ -69,14 +72,14 @@ export async function startPushBackend(options: PushBackendOptions = {}): Promis
   };
   const backend = await startTestBackend({
     features: [
-      mockServices.rootConfig.factory({ data }),
+      mockServices.rootConfig.factory({ data: data as unknown as JsonObject }),
       authServiceFactory,
       httpAuthServiceFactory,
       httpRouterServiceFactory,
       urlReaderServiceFactory,
       schedulerServiceFactory,
-      import('@backstage/plugin-catalog-backend'),
-      import('@stagedoor/plugin-catalog-backend-module-push'),
+      catalogPlugin,
+      pushModule,
     ],
   });
   const baseUrl = `http://localhost:${backend.server.port()}`;

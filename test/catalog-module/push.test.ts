@@ -168,3 +168,36 @@ describe('the Stagedoor push module (SQLite)', function () {
     for (const p of res.body.error.problems) assert.ok(p.line >= 1 && p.column >= 1);
   });
 });
+
+describe('the Stagedoor push module: Location entities in pushed files', function () {
+  this.timeout(120_000);
+  let backend: PushBackend;
+  before(async () => {
+    backend = await startPushBackend();
+  });
+  after(async () => {
+    await backend?.stop();
+  });
+
+  it('resolves relative Location targets from the pushed files', async () => {
+    const location =
+      'apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: orders-all\nspec:\n  targets:\n    - ./services/api.yaml\n';
+    const res = await backend.push(
+      pushBody('mono', { 'catalog-info.yaml': location, 'services/api.yaml': component('mono-api') }),
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.added, ['component:default/mono-api']);
+    const entity = await entityWhen(backend, 'mono-api', e => !!e);
+    const base = 'https://dev.azure.com/contoso/shop/_git/mono?path=';
+    assert.equal(entity.metadata.annotations['backstage.io/managed-by-location'], `url:${base}/services/api.yaml`);
+    assert.equal(entity.metadata.annotations['backstage.io/managed-by-origin-location'], `url:${base}/catalog-info.yaml`);
+  });
+
+  it('answers 422 when a relative Location target was not pushed', async () => {
+    const location =
+      'apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: dangling\nspec:\n  targets:\n    - ./missing.yaml\n';
+    const res = await backend.push(pushBody('dangling', { 'catalog-info.yaml': location }));
+    assert.equal(res.status, 422, JSON.stringify(res.body));
+    assert.ok(res.body.error.problems.some((p: any) => /missing\.yaml/.test(p.message)));
+  });
+});

@@ -54,7 +54,8 @@ export const catalogModuleStagedoorPush = createBackendModule({
           id: 'stagedoor-push-reconcile',
           frequency: config.reconcileFrequency,
           timeout: { minutes: 10 },
-          initialDelay: { seconds: 10 },
+          // Soon after start, so a restart converges what a crash left unapplied.
+          initialDelay: { seconds: 3 },
           fn: async () => {
             await pushService.reconcile();
           },

@@ -1,0 +1,274 @@
+/**
+ * P1 and P2: push-based ingestion against the catalog's own paths, in the same run,
+ * against the baseline backend running in its own process (as `npm start` runs it).
+ *
+ * P1: push → entity readable via `GET /api/catalog/entities/by-name/…` (creates and
+ * updates), beside `POST /api/catalog/refresh` → change visible and registering a `url`
+ * location → entity visible (files served from a loopback HTTP server).
+ * P2: N sources × 10 entities pushed with bounded concurrency until all are readable,
+ * beside registering the same N files as `url` locations; backend RSS sampled throughout.
+ *
+ *   node --import tsx bench/push.ts            small sizes (20 pushes, 50 sources)
+ *   node --import tsx bench/push.ts --full     issue 11 sizes (60 pushes, 1,000 sources)
+ *   --pushes N / --sources N override the sizes; --postgres uses STAGEDOOR_TEST_POSTGRES instead of SQLite
+ */
+import { readFileSync } from 'node:fs';
+import { startBackendApp, DEV_TOKEN, type BackendApp } from '../test/fixtures/backendApp';
+import { dropDatabases, postgresDatabaseConfig, uniquePrefix } from '../test/fixtures/postgres';
+import { serveFiles } from '../test/catalog-module/harness';
+import { type BenchRow, median, megabytes, percentile, renderTable, seconds } from './table';
+
+export interface PushBenchOptions {
+  /** P1 sample size for each path (push; refresh and location get the same count). Default 20. */
+  pushes?: number;
+  /** P2: sources of 10 entities each. Default 50. */
+  sources?: number;
+  /** Default `sqlite`; `postgres` needs STAGEDOOR_TEST_POSTGRES. */
+  database?: 'sqlite' | 'postgres';
+  /** P2 concurrency. Default 8. */
+  concurrency?: number;
+}
+
+export interface PushBenchResult {
+  database: string;
+  pushMs: number[];
+  refreshMs: number[];
+  locationMs: number[];
+  sources: number;
+  /** P2: until every push was answered 200 (the rest is the catalog's processing). */
+  pushAnsweredMs: number;
+  pushAllMs: number;
+  locationsAllMs: number;
+  maxRssBytes: number;
+}
+
+const runId = Date.now().toString(36);
+
+function doc(name: string, description: string, tag?: string): string {
+  return [
+    'apiVersion: backstage.io/v1alpha1',
+    'kind: Component',
+    'metadata:',
+    `  name: ${name}`,
+    `  description: ${JSON.stringify(description)}`,
+    ...(tag ? ['  tags:', `    - ${tag}`] : []),
+    'spec:',
+    '  type: service',
+    '  lifecycle: production',
+    '  owner: bench-team',
+    '',
+  ].join('\n');
+}
+
+async function api(app: BackendApp, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${app.baseUrl}/api/catalog${path}`, {
+    method,
+    headers: { authorization: `Bearer ${DEV_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(120_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 600_000, pollMs = 20) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, pollMs));
+  }
+}
+
+const hasDescription = (app: BackendApp, name: string, description: string) => async () => {
+  const res = await api(app, 'GET', `/entities/by-name/component/default/${name}`);
+  return res.status === 200 && res.body.metadata.description === description;
+};
+
+function pushBody(repo: string, files: Record<string, string>, buildId: number) {
+  return {
+    source: {
+      organizationUrl: 'https://dev.azure.com/bench',
+      project: 'bench',
+      repositoryName: repo,
+      branch: 'refs/heads/main',
+      commit: buildId.toString(16).padStart(40, '0'),
+      buildId,
+    },
+    files: Object.entries(files).map(([path, content]) => ({ path, content })),
+  };
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
+}
+
+const countTagged = (app: BackendApp, tag: string) => async () => {
+  const res = await api(app, 'GET', `/entities/by-query?filter=metadata.tags=${tag}&limit=1&fields=metadata.name`);
+  return res.body?.totalItems as number;
+};
+
+export async function runPushBench(options: PushBenchOptions = {}): Promise<PushBenchResult> {
+  const pushes = options.pushes ?? 20;
+  const sources = options.sources ?? 50;
+  const concurrency = options.concurrency ?? 8;
+  const database = options.database ?? 'sqlite';
+  const files = new Map<string, string>();
+  const server = await serveFiles(files);
+  const prefix = uniquePrefix();
+  const pgUrl = process.env.STAGEDOOR_TEST_POSTGRES;
+  if (database === 'postgres' && !pgUrl) throw new Error('bench: --postgres needs STAGEDOOR_TEST_POSTGRES');
+  const app = await startBackendApp({
+    timeoutMs: 300_000,
+    config: {
+      backend: {
+        reading: { allow: [{ host: server.host }] },
+        ...(database === 'postgres' ? { database: postgresDatabaseConfig(pgUrl!, prefix) } : {}),
+      },
+      stagedoor: { push: { rules: [{ principals: ['stagedoor-dev'], sources: ['**'] }] } },
+    },
+  });
+  let maxRssBytes = 0;
+  const sampler = setInterval(() => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${app.pid}/status`, 'utf8'));
+      if (m) maxRssBytes = Math.max(maxRssBytes, Number(m[1]) * 1024);
+    } catch {
+      // process gone
+    }
+  }, 250);
+  try {
+    let build = 1;
+    // P1, push: even samples create a new source and entity, odd samples update it.
+    const pushMs: number[] = [];
+    for (let i = 0; i < pushes; i++) {
+      const name = `p1-${runId}-${Math.floor(i / 2)}`;
+      const description = `push ${i}`;
+      const started = Date.now();
+      const res = await api(app, 'POST', '/stagedoor/v1/push', pushBody(name, { 'catalog-info.yaml': doc(name, description) }, build++));
+      if (res.status !== 200) throw new Error(`bench: push answered ${res.status}: ${JSON.stringify(res.body)}`);
+      await until(hasDescription(app, name, description), `push ${i}`);
+      pushMs.push(Date.now() - started);
+    }
+    // P1, the catalog's paths: register a url location (create), then change the file and refresh (update).
+    const locationMs: number[] = [];
+    const refreshMs: number[] = [];
+    for (let i = 0; i < pushes; i++) {
+      const name = `p1-loc-${runId}-${i}`;
+      files.set(`/p1/${name}.yaml`, doc(name, 'v1'));
+      let started = Date.now();
+      const reg = await api(app, 'POST', '/locations', { type: 'url', target: `${server.baseUrl}/p1/${name}.yaml` });
+      if (reg.status !== 201) throw new Error(`bench: location answered ${reg.status}: ${JSON.stringify(reg.body)}`);
+      await until(hasDescription(app, name, 'v1'), `location ${i}`);
+      locationMs.push(Date.now() - started);
+      files.set(`/p1/${name}.yaml`, doc(name, 'v2'));
+      started = Date.now();
+      const ref = await api(app, 'POST', '/refresh', { entityRef: `component:default/${name}` });
+      if (ref.status !== 200) throw new Error(`bench: refresh answered ${ref.status}`);
+      await until(hasDescription(app, name, 'v2'), `refresh ${i}`);
+      refreshMs.push(Date.now() - started);
+    }
+    // P2: N sources × 10 entities, pushed with bounded concurrency until all are readable.
+    const pushTag = `p2-push-${runId}`;
+    const indexes = Array.from({ length: sources }, (_, i) => i);
+    const tenDocs = (kind: string, i: number, tag: string) =>
+      Array.from({ length: 10 }, (_, j) => doc(`p2-${kind}-${runId}-${i}-${j}`, 'bulk', tag)).join('---\n');
+    let started = Date.now();
+    await pool(indexes, concurrency, async i => {
+      const res = await api(app, 'POST', '/stagedoor/v1/push', pushBody(`p2-${i}`, { 'catalog-info.yaml': tenDocs('push', i, pushTag) }, build++));
+      if (res.status !== 200) throw new Error(`bench: P2 push answered ${res.status}: ${JSON.stringify(res.body)}`);
+    });
+    const pushAnsweredMs = Date.now() - started;
+    await until(async () => (await countTagged(app, pushTag)()) >= sources * 10, 'P2 pushes', 3_600_000, 200);
+    const pushAllMs = Date.now() - started;
+    const locTag = `p2-loc-${runId}`;
+    for (const i of indexes) files.set(`/p2/${i}.yaml`, tenDocs('loc', i, locTag));
+    started = Date.now();
+    await pool(indexes, concurrency, async i => {
+      const res = await api(app, 'POST', '/locations', { type: 'url', target: `${server.baseUrl}/p2/${i}.yaml` });
+      if (res.status !== 201) throw new Error(`bench: P2 location answered ${res.status}`);
+    });
+    await until(async () => (await countTagged(app, locTag)()) >= sources * 10, 'P2 locations', 3_600_000, 200);
+    const locationsAllMs = Date.now() - started;
+    return { database, pushMs, refreshMs, locationMs, sources, pushAnsweredMs, pushAllMs, locationsAllMs, maxRssBytes };
+  } finally {
+    clearInterval(sampler);
+    await app.stop();
+    await server.close();
+    if (database === 'postgres') await dropDatabases(pgUrl!, prefix);
+  }
+}
+
+/** The P1/P2 lines of the bench table. */
+export function pushRows(r: PushBenchResult, full: boolean): BenchRow[] {
+  const pushMedian = median(r.pushMs);
+  const refreshMedian = median(r.refreshMs);
+  const p95 = percentile(r.pushMs, 95);
+  const enough = r.pushMs.length >= 50;
+  const bigEnough = r.sources >= 1000 || full;
+  return [
+    {
+      id: 'P1',
+      figure: `push → readable, median (${r.pushMs.length} pushes, ${r.database})`,
+      value: seconds(pushMedian),
+      target: '≤ 1.1 × refresh → visible',
+      alternative: `refresh ${seconds(refreshMedian)}; url location ${seconds(median(r.locationMs))}`,
+      ratio: `${(pushMedian / refreshMedian).toFixed(2)} ×`,
+      pass: enough ? pushMedian <= 1.1 * refreshMedian : null,
+    },
+    {
+      id: 'P1',
+      figure: `push → readable, p95 (${r.database})`,
+      value: seconds(p95),
+      target: '≤ 3 s',
+      alternative: `refresh p95 ${seconds(percentile(r.refreshMs, 95))}`,
+      ratio: '–',
+      pass: enough ? p95 <= 3000 : null,
+    },
+    {
+      id: 'P2',
+      figure: `${r.sources} sources × 10 entities pushed → all readable (${r.database})`,
+      value: seconds(r.pushAllMs),
+      target: '≤ 60 s; ≥ 2 × faster than url locations',
+      alternative: `url locations ${seconds(r.locationsAllMs)} (pushes answered in ${seconds(r.pushAnsweredMs)})`,
+      ratio: `${(r.locationsAllMs / r.pushAllMs).toFixed(2)} × faster`,
+      pass: bigEnough ? r.pushAllMs <= 60_000 && r.locationsAllMs >= 2 * r.pushAllMs : null,
+    },
+    {
+      id: 'P2',
+      figure: `backend RSS, max during the run (${r.database})`,
+      value: megabytes(r.maxRssBytes),
+      target: '≤ 1 GiB',
+      alternative: '–',
+      ratio: '–',
+      pass: bigEnough ? r.maxRssBytes <= 1024 ** 3 : null,
+    },
+  ];
+}
+
+function flag(name: string): number | undefined {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : undefined;
+}
+
+if (require.main === module) {
+  const full = process.argv.includes('--full');
+  const database = process.argv.includes('--postgres') ? 'postgres' : 'sqlite';
+  runPushBench({
+    pushes: flag('--pushes') ?? (full ? 60 : 20),
+    sources: flag('--sources') ?? (full ? 1000 : 50),
+    database,
+  })
+    .then(r => {
+      console.log(renderTable(pushRows(r, full)));
+      console.log(JSON.stringify({ ...r, pushMs: undefined, refreshMs: undefined, locationMs: undefined }, null, 2));
+    })
+    .catch(e => {
+      console.error(e);
+      process.exitCode = 1;
+    });
+}
