@@ -138,7 +138,15 @@ export async function publishSite(options: PublishSiteOptions): Promise<PublishR
     );
   }
 
-  const published = await listPublished(container, `${root}/`, options.listPageSize);
+  // List the container and hash the local files at the same time: after a small
+  // change these two are the whole run.
+  const listing = listPublished(container, `${root}/`, options.listPageSize);
+  listing.catch(() => undefined); // awaited below; do not let it surface as unhandled meanwhile
+  const local = new Map<string, string>();
+  await forEachLimited(files, concurrency, async relativePath => {
+    local.set(relativePath, md5Base64(await readFile(join(siteDir, relativePath))));
+  });
+  const published = await listing;
   reporter.debug(`${published.size} file(s) already published under ${root}/`);
 
   const report: PublishReport = {
@@ -152,14 +160,10 @@ export async function publishSite(options: PublishSiteOptions): Promise<PublishR
     durationMs: 0,
   };
 
-  const uploadIfChanged = async (relativePath: string) => {
+  const upload = async (relativePath: string) => {
     const name = blobNameFor(entity, relativePath, legacy);
     const data = await readFile(join(siteDir, relativePath));
     const md5 = md5Base64(data);
-    if (published.get(name) === md5) {
-      report.skipped++;
-      return;
-    }
     if (!dryRun) {
       try {
         await container.getBlockBlobClient(name).uploadData(data, {
@@ -176,15 +180,17 @@ export async function publishSite(options: PublishSiteOptions): Promise<PublishR
     report.bytes += data.byteLength;
     reporter.debug(`${dryRun ? 'would upload' : 'uploaded'} ${name} (${data.byteLength} bytes)`);
   };
+  const changed = files.filter(f => published.get(blobNameFor(entity, f, legacy)) !== local.get(f));
+  report.skipped = files.length - changed.length;
 
   // Pages first, the metadata file the backend starts from last, deletions after both:
   // until the metadata lands, readers see the previous version complete.
   await forEachLimited(
-    files.filter(f => f !== METADATA_FILE),
+    changed.filter(f => f !== METADATA_FILE),
     concurrency,
-    uploadIfChanged,
+    upload,
   );
-  await uploadIfChanged(METADATA_FILE);
+  if (changed.includes(METADATA_FILE)) await upload(METADATA_FILE);
 
   const stale = staleBlobs(
     files.map(f => blobNameFor(entity, f, legacy)),

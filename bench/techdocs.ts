@@ -1,0 +1,186 @@
+/**
+ * P4: TechDocs publish of a generated site to Azurite, full and after a
+ * one-page change, with Stagedoor's incremental publisher and, in the same run
+ * against the same Azurite, `@backstage/plugin-techdocs-node`'s own Azure
+ * publisher (`Publisher.fromConfig` with `techdocs.publisher.type: azureBlobStorage`).
+ *
+ *   node --import tsx bench/techdocs.ts          200 pages
+ *   node --import tsx bench/techdocs.ts --full   1,000 pages (issue 11)
+ */
+import { BlobServiceClient } from '@azure/storage-blob';
+import { ConfigReader } from '@backstage/config';
+import { Publisher } from '@backstage/plugin-techdocs-node';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CollectingReporter } from '../tasks/shared/src/reporter';
+import { createContainerClient, listSiteFiles, publishSite } from '../tasks/shared/src/techdocs';
+import { startAzurite } from '../test/fixtures/azurite';
+import { type BenchRow, renderTable, seconds } from './table';
+
+export interface TechDocsBenchResult {
+  pages: number;
+  files: number;
+  siteBytes: number;
+  ours: { fullMs: number; fullFiles: number; fullBytes: number; changeMs: number; changeFiles: number; changeBytes: number };
+  techdocsNode: { fullMs: number; fullFiles: number; fullBytes: number; changeMs: number; changeFiles: number; changeBytes: number };
+}
+
+/** A MkDocs-shaped site: `pages` pages of ~6 KB with a shared nav, assets, metadata. */
+function writeSite(dir: string, pages: number, version: (i: number) => number) {
+  const nav = Array.from({ length: Math.min(pages, 40) }, (_, i) => `<li><a href="../p${i}/">Page ${i}</a></li>`).join('');
+  mkdirSync(join(dir, 'assets'), { recursive: true });
+  writeFileSync(join(dir, 'assets', 'site.css'), 'body{font-family:sans-serif}'.repeat(200));
+  writeFileSync(join(dir, 'index.html'), `<html><body><ul>${nav}</ul><h1>Home</h1></body></html>`);
+  for (let i = 0; i < pages; i++) {
+    mkdirSync(join(dir, `p${i}`), { recursive: true });
+    const text = `Paragraph ${i} of the generated documentation, version ${version(i)}. `.repeat(60);
+    writeFileSync(join(dir, `p${i}`, 'index.html'), `<html><body><ul>${nav}</ul><h1>Page ${i}</h1><p>${text}</p></body></html>`);
+  }
+}
+
+function writeMetadata(dir: string, timestamp: number) {
+  writeFileSync(join(dir, 'techdocs_metadata.json'), `${JSON.stringify({ site_name: 'Bench', build_timestamp: timestamp, files: [] })}\n`);
+}
+
+async function siteSize(dir: string): Promise<{ files: number; bytes: number }> {
+  const files = await listSiteFiles(dir);
+  return { files: files.length, bytes: files.reduce((n, f) => n + statSync(join(dir, f)).size, 0) };
+}
+
+const quietLogger: any = {
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+  child() {
+    return quietLogger;
+  },
+};
+
+/** Publishes a `pages`-page site both ways, full and after a one-page change. */
+export async function runTechDocsBench(options: { pages?: number } = {}): Promise<TechDocsBenchResult> {
+  const pages = options.pages ?? 200;
+  const azurite = await startAzurite();
+  const site = mkdtempSync(join(tmpdir(), 'stagedoor-bench-site-'));
+  try {
+    const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    await service.getContainerClient('ours').create();
+    await service.getContainerClient('techdocs-node').create();
+    const ours = createContainerClient({ connectionString: azurite.connectionString, containerName: 'ours' });
+    const theirs = await Publisher.fromConfig(
+      new ConfigReader({
+        techdocs: {
+          publisher: {
+            type: 'azureBlobStorage',
+            azureBlobStorage: { containerName: 'techdocs-node', connectionString: azurite.connectionString },
+          },
+        },
+      }),
+      { logger: quietLogger, discovery: { getBaseUrl: async () => '', getExternalBaseUrl: async () => '' } },
+    );
+    const entity = { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'bench', namespace: 'default' } };
+    const docsEntity = { namespace: 'default', kind: 'Component', name: 'bench' };
+    const reporter = new CollectingReporter();
+
+    // Warm both clients and Azurite up on a tiny site so neither pays the first connection.
+    const warm = mkdtempSync(join(tmpdir(), 'stagedoor-bench-warm-'));
+    writeSite(warm, 5, () => 0);
+    writeMetadata(warm, 0);
+    await publishSite({ siteDir: warm, entity: { ...docsEntity, name: 'warm' }, container: ours, reporter });
+    await theirs.publish({ entity: { ...entity, metadata: { ...entity.metadata, name: 'warm' } }, directory: warm });
+    rmSync(warm, { recursive: true, force: true });
+
+    writeSite(site, pages, () => 1);
+    writeMetadata(site, 1);
+    const full = await siteSize(site);
+
+    let started = Date.now();
+    const oursFull = await publishSite({ siteDir: site, entity: docsEntity, container: ours, reporter });
+    const oursFullMs = Date.now() - started;
+    started = Date.now();
+    await theirs.publish({ entity, directory: site });
+    const theirsFullMs = Date.now() - started;
+
+    // One page changes; the metadata's build_timestamp changes with every build.
+    const changed = Math.floor(pages / 2);
+    writeSite(site, pages, i => (i === changed ? 2 : 1));
+    writeMetadata(site, 2);
+    const after = await siteSize(site);
+
+    started = Date.now();
+    const oursChange = await publishSite({ siteDir: site, entity: docsEntity, container: ours, reporter });
+    const oursChangeMs = Date.now() - started;
+    started = Date.now();
+    await theirs.publish({ entity, directory: site });
+    const theirsChangeMs = Date.now() - started;
+
+    return {
+      pages,
+      files: full.files,
+      siteBytes: full.bytes,
+      ours: {
+        fullMs: oursFullMs,
+        fullFiles: oursFull.uploaded.length,
+        fullBytes: oursFull.bytes,
+        changeMs: oursChangeMs,
+        changeFiles: oursChange.uploaded.length,
+        changeBytes: oursChange.bytes,
+      },
+      // techdocs-node uploads every file of the site on every publish.
+      techdocsNode: {
+        fullMs: theirsFullMs,
+        fullFiles: full.files,
+        fullBytes: full.bytes,
+        changeMs: theirsChangeMs,
+        changeFiles: after.files,
+        changeBytes: after.bytes,
+      },
+    };
+  } finally {
+    rmSync(site, { recursive: true, force: true });
+    await azurite.stop();
+  }
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+
+/** The P4 lines of the bench table. */
+export function techdocsRows(r: TechDocsBenchResult, full: boolean): BenchRow[] {
+  const judge = full || r.pages >= 1000;
+  const changeRatio = r.techdocsNode.changeMs / r.ours.changeMs;
+  const fullRatio = r.techdocsNode.fullMs / r.ours.fullMs;
+  return [
+    {
+      id: 'P4',
+      figure: `TechDocs one-page change, ${r.pages} pages (${r.files} files) to Azurite`,
+      value: `${seconds(r.ours.changeMs)}, ${r.ours.changeFiles} files, ${kb(r.ours.changeBytes)}`,
+      target: '≤ 2 files; ≥ 20 × faster than techdocs-node',
+      alternative: `techdocs-node ${seconds(r.techdocsNode.changeMs)}, ${r.techdocsNode.changeFiles} files, ${kb(r.techdocsNode.changeBytes)}`,
+      ratio: `${changeRatio.toFixed(1)} × faster`,
+      pass: judge ? r.ours.changeFiles <= 2 && changeRatio >= 20 : null,
+    },
+    {
+      id: 'P4',
+      figure: `TechDocs full publish, ${r.pages} pages (${r.files} files) to Azurite`,
+      value: `${seconds(r.ours.fullMs)}, ${r.ours.fullFiles} files, ${kb(r.ours.fullBytes)}`,
+      target: '≥ 2 × faster than techdocs-node',
+      alternative: `techdocs-node ${seconds(r.techdocsNode.fullMs)}, ${r.techdocsNode.fullFiles} files, ${kb(r.techdocsNode.fullBytes)}`,
+      ratio: `${fullRatio.toFixed(1)} × faster`,
+      pass: judge ? fullRatio >= 2 : null,
+    },
+  ];
+}
+
+if (require.main === module) {
+  const full = process.argv.includes('--full');
+  runTechDocsBench({ pages: full ? 1000 : 200 })
+    .then(r => {
+      console.log(renderTable(techdocsRows(r, full)));
+      console.log(JSON.stringify(r, null, 2));
+    })
+    .catch(e => {
+      console.error(e);
+      process.exitCode = 1;
+    });
+}
