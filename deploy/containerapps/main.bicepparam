@@ -1,0 +1,16 @@
+// Example parameters: CHANGE every value. No secrets here: they live in Key Vault.
+using 'main.bicep'
+
+param namePrefix = 'contoso-backstage'
+param image = 'contosoplatform.azurecr.io/stagedoor/backstage:1.0.0'
+param registryName = 'contosoplatform'
+param keyVaultName = 'kv-contoso-backstage'
+param baseUrl = 'https://backstage.contoso.com'
+param backstageApiClientId = '22222222-2222-4222-8222-222222222222'
+param authMicrosoftClientId = '33333333-3333-4333-8333-333333333333'
+param msgraphClientId = '44444444-4444-4444-8444-444444444444'
+param msgraphGroupFilter = 'securityEnabled eq true and startswith(displayName,\'team-\')'
+param msgraphUserGroupFilter = 'displayName eq \'Backstage Users\''
+param azureDevOpsOrganization = 'contoso'
+param pipelinePrincipalId = '55555555-5555-4555-8555-555555555555'
+param techdocsStorageAccountName = 'contosobackstagedocs'
