@@ -1,20 +1,143 @@
-import { CliCommand, UsageError } from './io';
+import { parseArgs } from 'node:util';
+import type { Problem } from '@stagedoor/common';
+import { CliCommand, CliIo, UsageError } from './io';
+import {
+  exitCodeOf,
+  normalizeNotifyOptions,
+  runNotify,
+  sourceFromVariables,
+  buildRunUrl,
+  type NotifyOptions,
+} from '../notify';
+import { envName } from '../notify/env';
+import type { Reporter } from '../reporter';
 
-// Filled in by the notify work (issue 5).
+const FLAGS = `
+Options:
+  --url <url>            Backstage base URL (env STAGEDOOR_URL)
+  --token <token>        Bearer token for Backstage (env STAGEDOOR_TOKEN)
+  --organization <url>   Organization URL, e.g. https://dev.azure.com/contoso (env SYSTEM_COLLECTIONURI)
+  --project <name>       Team project (env SYSTEM_TEAMPROJECT)
+  --repository <name>    Repository name (env BUILD_REPOSITORY_NAME)
+  --branch <ref>         Branch, e.g. refs/heads/main (env BUILD_SOURCEBRANCH)
+  --commit <sha>         Commit the files were read at (env BUILD_SOURCEVERSION)
+  --build-id <n>         Build id, orders pushes (env BUILD_BUILDID)
+  --root <dir>           Repository root (default: the current directory)
+  --files <globs>        Comma-separated globs (default: **/catalog-info.yaml,**/catalog-info.yml)
+  --branch-filter <f>    default | * | comma-separated branches (default: *)
+  --timeout <seconds>    Time budget for sending and waiting (default 300)
+  --app-url <url>        Backstage frontend URL for entity links (default: --url)
+  --no-wait              Do not wait for the catalog to process the entities
+  --warn-on-processing-errors  Processing errors do not fail the run
+  --dry-run              Show what would change without changing anything
+  --format text|json     json prints the result (added, updated, removed, unchanged, problems)
+Exit codes: 0 everything applied (and processed, when waiting) or nothing to do; 1 failed; 2 bad usage.
+`;
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        organization: { type: 'string' },
+        project: { type: 'string' },
+        repository: { type: 'string' },
+        branch: { type: 'string' },
+        commit: { type: 'string' },
+        'build-id': { type: 'string' },
+        root: { type: 'string' },
+        files: { type: 'string' },
+        'branch-filter': { type: 'string' },
+        timeout: { type: 'string' },
+        'app-url': { type: 'string' },
+        'no-wait': { type: 'boolean' },
+        'warn-on-processing-errors': { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        format: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Plain text on stderr; `--format json` keeps stdout for the result. */
+function textReporter(io: CliIo, verbose: boolean): Reporter {
+  const secrets: string[] = [];
+  const mask = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
+  return {
+    info: m => io.stderr(`${mask(m)}\n`),
+    warn: m => io.stderr(`warning: ${mask(m)}\n`),
+    error: m => io.stderr(`error: ${mask(m)}\n`),
+    problem: (p: Problem) => io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${mask(p.message)} (${p.rule})\n`),
+    debug: m => (verbose ? io.stderr(`debug: ${mask(m)}\n`) : undefined),
+    secret: s => (s ? secrets.push(s) : undefined),
+  };
+}
+
+async function run(mode: 'push' | 'refresh', args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args);
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got '${format}')`);
+  const env = (name: string) => io.env[envName(name)] || undefined;
+  const url = values.url ?? io.env.STAGEDOOR_URL;
+  const token = values.token ?? io.env.STAGEDOOR_TOKEN;
+  if (!url) throw new UsageError('give the Backstage base URL with --url or STAGEDOOR_URL');
+  if (!token) throw new UsageError('give a token with --token or STAGEDOOR_TOKEN');
+  const source = sourceFromVariables(env);
+  source.organizationUrl = values.organization ?? source.organizationUrl;
+  source.project = values.project ?? source.project;
+  source.repositoryName = values.repository ?? source.repositoryName;
+  source.branch = values.branch ?? source.branch;
+  source.commit = values.commit ?? source.commit;
+  if (values['build-id'] !== undefined) {
+    if (!/^\d+$/.test(values['build-id'])) throw new UsageError('--build-id must be a whole number');
+    source.buildId = Number(values['build-id']);
+  }
+  source.buildUrl = buildRunUrl(source.organizationUrl, source.project, source.buildId) ?? source.buildUrl;
+  source.systemAccessToken = env('System.AccessToken');
+  const timeoutSeconds = values.timeout === undefined ? undefined : Number(values.timeout);
+  let options: NotifyOptions;
+  try {
+    options = normalizeNotifyOptions({
+      mode,
+      connection: { url, auth: { kind: 'token', token } },
+      rootDirectory: values.root ?? io.cwd,
+      catalogFiles: values.files?.split(',').map(s => s.trim()).filter(Boolean),
+      paths: positionals,
+      source,
+      waitForProcessing: !values['no-wait'],
+      failOnProcessingErrors: !values['warn-on-processing-errors'],
+      timeoutSeconds,
+      branchFilter: values['branch-filter'] ?? '*',
+      runOnPullRequests: true,
+      dryRun: values['dry-run'] ?? false,
+      appBaseUrl: values['app-url'],
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const reporter = textReporter(io, Boolean(io.env.STAGEDOOR_VERBOSE));
+  reporter.secret(token);
+  const result = await runNotify(options, reporter);
+  if (format === 'json') io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+  return exitCodeOf(result);
+}
+
 export const pushCommand: CliCommand = {
   name: ['push'],
   summary: "Push the repository's catalog files to Backstage and wait until they are processed",
-  usage: 'Usage: stagedoor push [paths…] --url <Backstage URL> --token <token> …',
-  async run() {
-    throw new UsageError('push is not available in this build yet');
-  },
+  usage: `Usage: stagedoor push [paths…] --url <Backstage URL> --token <token> --organization <org URL> --project <name> --repository <name> [--branch …] [--commit …] [--build-id …] [--no-wait] [--dry-run] [--format text|json]\n${FLAGS}`,
+  run: (args, io) => run('push', args, io),
 };
 
 export const refreshCommand: CliCommand = {
   name: ['refresh'],
   summary: "Ask Backstage to refresh the repository's entities now",
-  usage: 'Usage: stagedoor refresh [paths…] --url <Backstage URL> --token <token>',
-  async run() {
-    throw new UsageError('refresh is not available in this build yet');
-  },
+  usage: `Usage: stagedoor refresh [paths…] --url <Backstage URL> --token <token> [--organization …] [--project …] [--repository …]\n${FLAGS}`,
+  run: (args, io) => run('refresh', args, io),
 };

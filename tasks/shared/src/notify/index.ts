@@ -1,0 +1,7 @@
+export { runNotify } from './run';
+export { normalizeNotifyOptions, DEFAULT_CATALOG_FILES, type NotifyOptions, type SourceInfo } from './options';
+export { exitCodeOf, type NotifyResult } from './result';
+export { renderSummary, entityPageUrl } from './summary';
+export { decideGate } from './gate';
+export { locationEntityRef } from './refresh';
+export { sourceFromVariables, buildRunUrl } from './source';

@@ -1,0 +1,111 @@
+import type { BackstageConnection } from '../auth/types';
+import type { RetryPolicy } from '../http';
+
+/** Where the files come from: the pipeline's variables (or CLI flags) as plain data. */
+export interface SourceInfo {
+  /** System.CollectionUri, e.g. `https://dev.azure.com/contoso/`. */
+  organizationUrl: string;
+  /** System.TeamProject. */
+  project: string;
+  /** Build.Repository.Name. */
+  repositoryName: string;
+  /** Build.Repository.ID. */
+  repositoryId?: string;
+  /** Build.Repository.Uri. */
+  repositoryUri?: string;
+  /** Build.SourceBranch, e.g. `refs/heads/main` or `refs/pull/12/merge`. */
+  branch: string;
+  /** Build.SourceVersion. */
+  commit: string;
+  /** Build.BuildId. */
+  buildId?: number;
+  /** Link to the run: `{collection}{project}/_build/results?buildId={id}`. */
+  buildUrl?: string;
+  /** Build.Reason: `PullRequest` marks a pull-request build. */
+  reason?: string;
+  /** The repository's default branch, when known (e.g. `refs/heads/main`). */
+  defaultBranch?: string;
+  /** System.AccessToken, to look the default branch up when it is not given. */
+  systemAccessToken?: string;
+}
+
+/** Everything `runNotify` needs; the task reads it from inputs, the CLI from flags. */
+export interface NotifyOptions {
+  /** `push` (default) sends the files; `refresh` asks the catalog to re-read them. */
+  mode: 'push' | 'refresh';
+  connection: BackstageConnection;
+  /** Repository root; file paths are reported relative to it. */
+  rootDirectory: string;
+  /** Glob patterns of catalog files below the root. */
+  catalogFiles: string[];
+  /** Explicit files (CLI arguments); replace the globs when given. */
+  paths?: string[];
+  source: SourceInfo;
+  /** Wait until the catalog has processed every entity. Default true. */
+  waitForProcessing: boolean;
+  /** Time budget for sending and waiting, in seconds. Default 300. */
+  timeoutSeconds: number;
+  /** Processing errors fail the run (true) or only warn (false). Default true. */
+  failOnProcessingErrors: boolean;
+  /**
+   * Branches to act on: `default` (the repository's default branch), `*` (all), or
+   * comma-separated names or globs (`main, release/*`).
+   */
+  branchFilter: string;
+  /** Act on pull-request builds too. Default false. */
+  runOnPullRequests: boolean;
+  /** Ask what would change without changing anything. */
+  dryRun: boolean;
+  /** Base URL of the Backstage frontend, for entity links. Default: the connection URL. */
+  appBaseUrl?: string;
+  /** Tuning of the HTTP client (tests use short delays). */
+  http?: { requestTimeoutMs?: number; retry?: Partial<RetryPolicy>; pollIntervalMs?: number };
+}
+
+export const DEFAULT_CATALOG_FILES = ['**/catalog-info.yaml', '**/catalog-info.yml'];
+
+/** Fills defaults and rejects options that cannot work, naming the input to fix. */
+export function normalizeNotifyOptions(
+  partial: Partial<NotifyOptions> & Pick<NotifyOptions, 'connection' | 'source'>,
+): NotifyOptions {
+  const mode = partial.mode ?? 'push';
+  if (mode !== 'push' && mode !== 'refresh') {
+    throw new Error(`mode must be 'push' or 'refresh' (got '${String(mode)}')`);
+  }
+  const timeoutSeconds = partial.timeoutSeconds ?? 300;
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new Error(`timeoutSeconds must be a positive number of seconds (got '${String(partial.timeoutSeconds)}')`);
+  }
+  const source = partial.source;
+  const missing = (
+    [
+      ['organizationUrl', 'System.CollectionUri / --organization'],
+      ['project', 'System.TeamProject / --project'],
+      ['repositoryName', 'Build.Repository.Name / --repository'],
+      ['branch', 'Build.SourceBranch / --branch'],
+      ['commit', 'Build.SourceVersion / --commit'],
+    ] as const
+  ).filter(([key]) => !source[key]);
+  if (mode === 'push' && missing.length > 0) {
+    throw new Error(`The push source is incomplete; set ${missing.map(([, where]) => where).join(', ')}.`);
+  }
+  if (!partial.connection.url) {
+    throw new Error('backstageConnection has no URL: set the Backstage base URL on the service connection (or --url).');
+  }
+  return {
+    mode,
+    connection: partial.connection,
+    rootDirectory: partial.rootDirectory ?? process.cwd(),
+    catalogFiles: partial.catalogFiles?.length ? partial.catalogFiles : DEFAULT_CATALOG_FILES,
+    paths: partial.paths,
+    source,
+    waitForProcessing: partial.waitForProcessing ?? true,
+    timeoutSeconds,
+    failOnProcessingErrors: partial.failOnProcessingErrors ?? true,
+    branchFilter: partial.branchFilter?.trim() || 'default',
+    runOnPullRequests: partial.runOnPullRequests ?? false,
+    dryRun: partial.dryRun ?? false,
+    appBaseUrl: partial.appBaseUrl,
+    http: partial.http,
+  };
+}

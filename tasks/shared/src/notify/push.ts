@@ -1,0 +1,94 @@
+import type { Problem, PushRequest } from '@stagedoor/common';
+import type { Reporter } from '../reporter';
+import type { BackstageApi } from './api';
+import { SILENCED_RULES, type RepositoryFile } from './files';
+import type { NotifyOptions } from './options';
+import type { NotifyResult } from './result';
+import { waitForPush } from './wait';
+import { judgeProcessing } from './processing';
+import { entityPageUrl } from './summary';
+
+const key = (p: Problem) => `${p.file}:${p.line}:${p.column}:${p.rule}:${p.message}`;
+
+/** Push mode: send the files, report the changes, wait for processing. */
+export async function pushFiles(
+  api: BackstageApi,
+  options: NotifyOptions,
+  files: RepositoryFile[],
+  result: NotifyResult,
+  deadline: number,
+  reporter: Reporter,
+): Promise<NotifyResult> {
+  const s = options.source;
+  const request: PushRequest = {
+    source: {
+      organizationUrl: s.organizationUrl,
+      project: s.project,
+      repositoryName: s.repositoryName,
+      repositoryId: s.repositoryId || undefined,
+      branch: s.branch,
+      commit: s.commit,
+      buildId: s.buildId,
+      buildUrl: s.buildUrl,
+    },
+    files: files.map(f => ({ path: f.path, content: f.content })),
+  };
+  reporter.info(`${options.dryRun ? 'Dry run: asking' : 'Pushing'} ${files.length} file(s) to ${options.connection.url} …`);
+  const response = await api.push(request, options.dryRun);
+  const seen = new Set(result.problems.map(key));
+  for (const problem of response.problems) {
+    if (seen.has(key(problem)) || SILENCED_RULES.includes(problem.rule)) continue;
+    reporter.problem(problem);
+    result.problems.push(problem);
+  }
+  Object.assign(result, {
+    sourceKey: response.sourceKey,
+    commit: response.commit,
+    applied: response.applied,
+    added: response.added,
+    updated: response.updated,
+    removed: response.removed,
+    unchanged: response.unchanged,
+  });
+  // The server's lists are the truth about which entities exist (a relative Location,
+  // for one, is resolved into its targets rather than kept as an entity).
+  const appBaseUrl = options.appBaseUrl ?? options.connection.url;
+  result.entities = [...response.added, ...response.updated, ...response.unchanged].map(ref => ({
+    ref,
+    url: entityPageUrl(appBaseUrl, ref),
+  }));
+  const counts =
+    `${response.added.length} added, ${response.updated.length} updated, ` +
+    `${response.removed.length} removed, ${response.unchanged.length} unchanged`;
+  for (const [label, refs] of [
+    ['Added', response.added],
+    ['Updated', response.updated],
+    ['Removed', response.removed],
+  ] as const) {
+    if (refs.length > 0) reporter.info(`${options.dryRun ? `Would be ${label.toLowerCase()}` : label}: ${refs.join(', ')}`);
+  }
+  if (options.dryRun) {
+    result.status = 'succeeded';
+    result.message = `Dry run: ${counts}; nothing was changed.`;
+    reporter.info(result.message);
+    return result;
+  }
+  if (!response.applied) reporter.info(`Commit ${response.commit} was already pushed; nothing changed.`);
+  const pushed = `Pushed ${response.sourceKey} at ${response.commit.slice(0, 12)}: ${counts}`;
+  if (!options.waitForProcessing) {
+    result.status = 'succeeded';
+    result.message = `${pushed}.`;
+    reporter.info(result.message);
+    return result;
+  }
+  reporter.info(`${pushed}. Waiting for the catalog to process the entities …`);
+  const { states, timedOut } = await waitForPush(
+    api,
+    response.sourceKey,
+    response.commit,
+    deadline,
+    reporter,
+    options.http?.pollIntervalMs,
+  );
+  return judgeProcessing(options, result, states, timedOut, pushed, reporter);
+}
