@@ -46,7 +46,7 @@ param msgraphUserGroupFilter string
 @description('Azure DevOps organization name (dev.azure.com/<organization>).')
 param azureDevOpsOrganization string
 
-@description('Principal (object) ID of the pipelines\' identity that publishes TechDocs.')
+@description('Principal (object) ID of the pipelines\' identity: publishes TechDocs and pushes the catalog.')
 param pipelinePrincipalId string
 
 @description('Storage account name for TechDocs (3-24 lowercase letters and digits).')
@@ -173,6 +173,7 @@ module app 'modules/containerapp.bicep' = {
       { name: 'MSGRAPH_GROUP_FILTER', value: msgraphGroupFilter }
       { name: 'MSGRAPH_USER_GROUP_FILTER', value: msgraphUserGroupFilter }
       { name: 'AZURE_DEVOPS_ORGANIZATION', value: azureDevOpsOrganization }
+      { name: 'STAGEDOOR_PIPELINE_PRINCIPAL_ID', value: pipelinePrincipalId }
       { name: 'AZURE_DEVOPS_CLIENT_ID', value: identity.properties.clientId }
       { name: 'TECHDOCS_STORAGE_ACCOUNT', value: techdocs.outputs.accountName }
       { name: 'TECHDOCS_CONTAINER_NAME', value: techdocs.outputs.containerName }

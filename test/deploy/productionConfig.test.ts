@@ -142,6 +142,12 @@ describe('production configuration', function () {
     const tokenAccess = withToken.get<Array<{ type: string }>>('backend.auth.externalAccess');
     assert.deepEqual(tokenAccess.map(e => e.type), ['jwks', 'static']);
     assert.deepEqual(tokenAccess[0], baseAccess[0], 'the jwks entries of the two files drifted apart');
+
+    const baseRules = base.get<Array<{ principals: string[] }>>('stagedoor.push.rules');
+    const tokenRules = withToken.get<Array<{ principals: string[] }>>('stagedoor.push.rules');
+    assert.deepEqual(baseRules.map(r => r.principals), [[`external:entra:${env.STAGEDOOR_PIPELINE_PRINCIPAL_ID}`]]);
+    assert.deepEqual(tokenRules[0], baseRules[0], 'the push rules of the two files drifted apart');
+    assert.deepEqual(tokenRules[1].principals, ['external:azure-pipelines-static']);
   });
 
   it('publishes TechDocs to Azure Blob Storage without an account key', async () => {

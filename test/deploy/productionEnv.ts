@@ -27,6 +27,7 @@ export function placeholderEnv(caFile: string): Record<string, string> {
     MSGRAPH_USER_GROUP_FILTER: "displayName eq 'Backstage Users'",
     AZURE_DEVOPS_CLIENT_ID: '00000000-0000-4000-8000-000000000004',
     AZURE_DEVOPS_ORGANIZATION: 'contoso',
+    STAGEDOOR_PIPELINE_PRINCIPAL_ID: '00000000-0000-4000-8000-000000000006',
     TECHDOCS_STORAGE_ACCOUNT: 'stagedoortechdocs',
     TECHDOCS_CONTAINER_NAME: 'techdocs',
   };

@@ -12,6 +12,36 @@ import { startFakeEntra, type FakeEntra } from '../fixtures/entra';
 import { dropDatabases, requirePostgres, uniquePrefix } from '../fixtures/postgres';
 import { backendDir, placeholderEnv } from './productionEnv';
 
+/** A push of one repository's catalog file, as BackstageCatalogNotify@1 sends it. */
+function pushBody() {
+  return {
+    source: {
+      organizationUrl: 'https://dev.azure.com/contoso',
+      project: 'shop',
+      repositoryName: 'checkout',
+      branch: 'refs/heads/main',
+      commit: 'a'.repeat(40),
+      buildId: 1,
+    },
+    files: [
+      {
+        path: 'catalog-info.yaml',
+        content: [
+          'apiVersion: backstage.io/v1alpha1',
+          'kind: Component',
+          'metadata:',
+          '  name: checkout-service',
+          'spec:',
+          '  type: service',
+          '  lifecycle: production',
+          '  owner: group:default/platform-team',
+          '',
+        ].join('\n'),
+      },
+    ],
+  };
+}
+
 /** `npm run start:production -w backend` (the container's command), as node arguments. */
 function productionStartArgs(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(backendDir, 'package.json'), 'utf8'));
@@ -31,7 +61,8 @@ function productionStartArgs(): string[] {
  *   the managed identity; its start-up readiness check then reaches Azurite, not Azure.
  * - Microsoft Graph ingestion stays idle (first run in an hour): its credential would call
  *   the Azure instance metadata endpoint, which is not loopback.
- * - One file location with sample entities, so there is an entity to read.
+ * The entity to read arrives the production way: pushed by the pipelines' identity with an
+ * Entra ID token, allowed by the push rule of app-config.production.yaml.
  */
 describe('the backend on the production configuration', function () {
   this.timeout(240_000);
@@ -72,7 +103,8 @@ describe('the backend on the production configuration', function () {
     prefix = uniquePrefix();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stagedoor-deploy-start-'));
     [entra, azurite] = await Promise.all([startFakeEntra(), startAzurite({ memoryLimitMb: 64 })]);
-    entra.registerApp({ tenantId: tenant, clientId: 'pipeline-app', secret: 'pipeline-secret' });
+    const pipeline = entra.registerApp({ tenantId: tenant, clientId: 'pipeline-app', secret: 'pipeline-secret' });
+    entra.registerApp({ tenantId: tenant, clientId: 'other-app', secret: 'pipeline-secret' });
 
     await BlobServiceClient.fromConnectionString(azurite.connectionString).createContainer('techdocs');
 
@@ -91,6 +123,7 @@ describe('the backend on the production configuration', function () {
       POSTGRES_USER: decodeURIComponent(pg.username || 'postgres'),
       POSTGRES_DATABASE_PREFIX: prefix,
       AZURE_TENANT_ID: tenant,
+      STAGEDOOR_PIPELINE_PRINCIPAL_ID: pipeline.objectId,
       BACKSTAGE_API_CLIENT_ID: apiClientId,
       ENTRA_AUTHORITY_HOST: entra.url,
       NODE_EXTRA_CA_CERTS: entra.caFile,
@@ -99,7 +132,6 @@ describe('the backend on the production configuration', function () {
       APP_CONFIG_backend_database_connection_ssl: 'false',
       APP_CONFIG_techdocs_publisher_azureBlobStorage_connectionString: azurite.connectionString,
       APP_CONFIG_catalog_providers_microsoftGraphOrg_schedule_initialDelay: '{"hours":1}',
-      APP_CONFIG_catalog_locations: JSON.stringify([{ type: 'file', target: './examples/entities.yaml' }]),
     };
     if (pg.password) env.POSTGRES_PASSWORD = decodeURIComponent(pg.password);
     else delete env.POSTGRES_PASSWORD;
@@ -169,8 +201,14 @@ describe('the backend on the production configuration', function () {
     }
   });
 
-  it('serves an entity to a pipeline presenting an Entra ID token for the Backstage API', async () => {
+  it('accepts a push from the pipelines\' Entra ID identity and serves the entity', async () => {
     const token = await entraToken('pipeline-app', `api://${apiClientId}/.default`);
+    const push = await fetch(`${baseUrl}/api/catalog/stagedoor/v1/push`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(pushBody()),
+    });
+    assert.equal(push.status, 200, await push.clone().text());
     const entity = await eventually(async () => {
       const res = await fetch(`${baseUrl}/api/catalog/entities/by-name/component/default/checkout-service`, {
         headers: { Authorization: `Bearer ${token}` },
@@ -178,6 +216,16 @@ describe('the backend on the production configuration', function () {
       return res.status === 200 ? ((await res.json()) as { metadata: { name: string } }) : undefined;
     }, 90_000, 'checkout-service in the catalog');
     assert.equal(entity.metadata.name, 'checkout-service');
+  });
+
+  it('refuses a push from an identity no push rule names', async () => {
+    const token = await entraToken('other-app', `${apiClientId}/.default`);
+    const res = await fetch(`${baseUrl}/api/catalog/stagedoor/v1/push`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(pushBody()),
+    });
+    assert.equal(res.status, 403);
   });
 
   it('refuses tokens for another audience, and calls without a token', async () => {
