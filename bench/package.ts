@@ -13,7 +13,16 @@
 import AdmZip from 'adm-zip';
 import { build, Plugin } from 'esbuild';
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { agentEnvironment } from '../test/fixtures/agent';
@@ -67,7 +76,11 @@ function timeToFirstInputRead(entry: string, workDir: string): Promise<number> {
   const env = agentEnvironment({}, workDir);
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [entry], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry], {
+      cwd: workDir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let done = false;
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -80,7 +93,8 @@ function timeToFirstInputRead(entry: string, workDir: string): Promise<number> {
     });
     child.on('close', () => {
       clearTimeout(timer);
-      if (!done) reject(new Error(`${entry} never reported a missing input:\n${out}`));
+      if (!done)
+        reject(new Error(`${entry} never reported a missing input:\n${out}`));
     });
   });
 }
@@ -91,14 +105,18 @@ function externalPackages(found: Set<string>): Plugin {
     name: 'external-npm-packages',
     setup(b) {
       b.onResolve({ filter: /^[^./]/ }, async args => {
-        if (args.pluginData === 'inner' || args.path.startsWith('node:')) return undefined;
+        if (args.pluginData === 'inner' || args.path.startsWith('node:'))
+          return undefined;
         const resolved = await b.resolve(args.path, {
           resolveDir: args.resolveDir,
           kind: args.kind,
           pluginData: 'inner',
         });
-        if (!resolved.path.includes(`${'/'}node_modules${'/'}`)) return undefined; // our workspaces
-        const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+        if (!resolved.path.includes(`${'/'}node_modules${'/'}`))
+          return undefined; // our workspaces
+        const name = args.path.startsWith('@')
+          ? args.path.split('/').slice(0, 2).join('/')
+          : args.path.split('/')[0];
         found.add(name);
         return { path: args.path, external: true };
       });
@@ -131,10 +149,14 @@ function installClosure(names: Iterable<string>, target: string): void {
       recursive: true,
       dereference: true,
       // Nested node_modules are copied only for the packages the closure reaches.
-      filter: src => !relative(dir, src).split(/[\\/]/).includes('node_modules'),
+      filter: src =>
+        !relative(dir, src).split(/[\\/]/).includes('node_modules'),
     });
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+    for (const dep of Object.keys({
+      ...pkg.dependencies,
+      ...pkg.optionalDependencies,
+    })) {
       queue.push({ name: dep, from: dir });
     }
   }
@@ -161,12 +183,23 @@ async function commonInstall(task: string, base: string): Promise<string> {
 }
 
 /** Runs the whole P5 measurement. `runs`: start-up samples per task and way. */
-export async function runPackageBench(options: { runs?: number } = {}): Promise<PackageFigures> {
+export async function runPackageBench(
+  options: { runs?: number } = {},
+): Promise<PackageFigures> {
   const runs = Math.max(3, options.runs ?? 7);
   const out = mkdtempSync(join(tmpdir(), 'stagedoor-bench-package-'));
-  execFileSync(process.execPath, [join(root, 'scripts/package.mjs'), '--out', join(out, 'vsix')], { cwd: root, stdio: 'pipe' });
-  const vsix = readdirSync(join(out, 'vsix')).map(file => ({ file, bytes: statSync(join(out, 'vsix', file)).size }));
-  const manifest = JSON.parse(readFileSync(join(root, 'vss-extension.json'), 'utf8'));
+  execFileSync(
+    process.execPath,
+    [join(root, 'scripts/package.mjs'), '--out', join(out, 'vsix')],
+    { cwd: root, stdio: 'pipe' },
+  );
+  const vsix = readdirSync(join(out, 'vsix')).map(file => ({
+    file,
+    bytes: statSync(join(out, 'vsix', file)).size,
+  }));
+  const manifest = JSON.parse(
+    readFileSync(join(root, 'vss-extension.json'), 'utf8'),
+  );
   const taskNames: string[] = manifest.contributions
     .filter((c: { type: string }) => c.type === 'ms.vss-distributed-task.task')
     .map((c: { properties: { name: string } }) => c.properties.name);
@@ -214,7 +247,8 @@ export async function runPackageBench(options: { runs?: number } = {}): Promise<
 
 /** The P5 lines of the `npm run bench` table. */
 export function packageRows(f: PackageFigures): BenchRow[] {
-  const main = f.vsix.find(v => !v.file.includes('decorator'))?.bytes ?? f.totalVsixBytes;
+  const main =
+    f.vsix.find(v => !v.file.includes('decorator'))?.bytes ?? f.totalVsixBytes;
   const ratio = f.commonVsixBytes / main;
   const rows: BenchRow[] = [
     {
@@ -251,7 +285,10 @@ export function packageRows(f: PackageFigures): BenchRow[] {
 }
 
 if (require.main === module) {
-  const runs = Number(process.argv.find(a => /^\d+$/.test(a)) ?? (process.argv.includes('--full') ? 21 : 7));
+  const runs = Number(
+    process.argv.find(a => /^\d+$/.test(a)) ??
+      (process.argv.includes('--full') ? 21 : 7),
+  );
   runPackageBench({ runs }).then(f => {
     console.log(JSON.stringify(f, null, 2));
   });

@@ -24,7 +24,9 @@ const common = {
   // createRequire(import.meta.url) at load time; in a CommonJS bundle that is
   // undefined, so give them the bundle's own URL.
   define: { 'import.meta.url': '__stagedoorBundleUrl' },
-  banner: { js: "var __stagedoorBundleUrl = require('url').pathToFileURL(__filename).href;" },
+  banner: {
+    js: "var __stagedoorBundleUrl = require('url').pathToFileURL(__filename).href;",
+  },
 };
 
 const jobs = [
@@ -43,7 +45,9 @@ const jobs = [
 function assertOneTaskLib(task, metafile) {
   const copies = new Set();
   for (const input of Object.keys(metafile.inputs)) {
-    const match = /^(.*node_modules\/azure-pipelines-task-lib)\//.exec(input.replace(/\\/g, '/'));
+    const match = /^(.*node_modules\/azure-pipelines-task-lib)\//.exec(
+      input.replace(/\\/g, '/'),
+    );
     if (match) copies.add(match[1]);
   }
   if (copies.size > 1) {
@@ -62,14 +66,17 @@ function swapIn(staging, outdir) {
       renameSync(staging, outdir);
       return;
     } catch (error) {
-      if (attempt >= 5 || !['ENOTEMPTY', 'EEXIST'].includes(error.code)) throw error;
+      if (attempt >= 5 || !['ENOTEMPTY', 'EEXIST'].includes(error.code))
+        throw error;
     }
   }
 }
 
 // azure-pipelines-task-lib reads lib.json and its Strings/ next to the module that loads it:
 // in a bundle that is the bundle's own folder.
-const taskLibDir = dirname(require.resolve('azure-pipelines-task-lib/package.json'));
+const taskLibDir = dirname(
+  require.resolve('azure-pipelines-task-lib/package.json'),
+);
 
 for (const name of readdirSync(join(root, 'tasks'))) {
   const taskDir = join(root, 'tasks', name);
@@ -81,12 +88,19 @@ for (const name of readdirSync(join(root, 'tasks'))) {
   const staging = join(taskDir, `dist.building-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   jobs.push(
-    build({ ...common, entryPoints: [entry], outfile: join(staging, 'index.js'), metafile: true })
+    build({
+      ...common,
+      entryPoints: [entry],
+      outfile: join(staging, 'index.js'),
+      metafile: true,
+    })
       .then(result => {
         assertOneTaskLib(name, result.metafile);
         cpSync(join(taskLibDir, 'lib.json'), join(staging, 'lib.json'));
         if (existsSync(join(taskLibDir, 'Strings'))) {
-          cpSync(join(taskLibDir, 'Strings'), join(staging, 'Strings'), { recursive: true });
+          cpSync(join(taskLibDir, 'Strings'), join(staging, 'Strings'), {
+            recursive: true,
+          });
         }
         swapIn(staging, outdir);
       })

@@ -39,7 +39,10 @@ function png(size, rgba) {
   const raw = Buffer.alloc(size * (size * 4 + 1));
   for (let y = 0; y < size; y++) {
     raw[y * (size * 4 + 1)] = 0; // filter: none
-    Buffer.from(rgba.buffer, y * size * 4, size * 4).copy(raw, y * (size * 4 + 1) + 1);
+    Buffer.from(rgba.buffer, y * size * 4, size * 4).copy(
+      raw,
+      y * (size * 4 + 1) + 1,
+    );
   }
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
@@ -59,12 +62,14 @@ function shade(u, v, accent) {
   const inFrame = u > 0.3 && u < 0.7 && v > 0.2 && v < 0.86;
   const inOpening = u > 0.36 && u < 0.64 && v > 0.26 && v < 0.86;
   const leafTop = 0.26 + (u - 0.36) * 0.25;
-  const inLeaf = u > 0.36 && u < 0.5 && v > leafTop && v < 0.86 + (u - 0.36) * 0.1;
+  const inLeaf =
+    u > 0.36 && u < 0.5 && v > leafTop && v < 0.86 + (u - 0.36) * 0.1;
   if (inLeaf) return [0x1f, 0x4e, 0x5a, 255];
   if (inOpening) return [...accent, 255];
   if (inFrame) return [0xf4, 0xf1, 0xea, 255];
   // Light spilling onto the floor.
-  if (v > 0.86 && v < 0.94 && Math.abs(u - 0.5) < 0.14 + (v - 0.86) * 1.5) return [...accent, 160];
+  if (v > 0.86 && v < 0.94 && Math.abs(u - 0.5) < 0.14 + (v - 0.86) * 1.5)
+    return [...accent, 160];
   return [0x12, 0x3a, 0x44, 255];
 }
 
@@ -77,7 +82,11 @@ function render(size, accent) {
       const acc = [0, 0, 0, 0];
       for (let sy = 0; sy < n; sy++) {
         for (let sx = 0; sx < n; sx++) {
-          const [r, g, b, a] = shade((x + (sx + 0.5) / n) / size, (y + (sy + 0.5) / n) / size, accent);
+          const [r, g, b, a] = shade(
+            (x + (sx + 0.5) / n) / size,
+            (y + (sy + 0.5) / n) / size,
+            accent,
+          );
           acc[0] += r * a;
           acc[1] += g * a;
           acc[2] += b * a;

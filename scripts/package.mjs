@@ -16,7 +16,10 @@ const require = createRequire(join(root, 'package.json'));
 /** The manifests this script packages, in order, with the name of their .vsix. */
 export const MANIFESTS = [
   { manifest: 'vss-extension.json', vsix: v => `stagedoor-${v}.vsix` },
-  { manifest: 'vss-extension.decorator.json', vsix: v => `stagedoor-decorator-${v}.vsix` },
+  {
+    manifest: 'vss-extension.decorator.json',
+    vsix: v => `stagedoor-decorator-${v}.vsix`,
+  },
 ];
 
 function fail(message) {
@@ -27,19 +30,31 @@ function fail(message) {
 /** Every task a manifest contributes must have its task.json, icon and built entry. */
 function checkTaskFolders(manifestPath) {
   const manifest = JSON.parse(readFileSync(join(root, manifestPath), 'utf8'));
-  const tasks = (manifest.contributions ?? []).filter(c => c.type === 'ms.vss-distributed-task.task');
+  const tasks = (manifest.contributions ?? []).filter(
+    c => c.type === 'ms.vss-distributed-task.task',
+  );
   for (const task of tasks) {
     const folder = task.properties?.name;
-    const file = (manifest.files ?? []).find(f => f.packagePath === `${folder}/task.json`);
-    if (!file) fail(`${manifestPath}: contribution ${task.id} names ${folder} but no file maps to ${folder}/task.json`);
+    const file = (manifest.files ?? []).find(
+      f => f.packagePath === `${folder}/task.json`,
+    );
+    if (!file)
+      fail(
+        `${manifestPath}: contribution ${task.id} names ${folder} but no file maps to ${folder}/task.json`,
+      );
     const dir = join(root, dirname(file.path));
     const taskJson = JSON.parse(readFileSync(join(dir, 'task.json'), 'utf8'));
     for (const [handler, exec] of Object.entries(taskJson.execution ?? {})) {
       if (!existsSync(join(dir, exec.target))) {
-        fail(`${relative(root, dir)}: execution.${handler}.target ${exec.target} is missing; run node scripts/build.mjs`);
+        fail(
+          `${relative(root, dir)}: execution.${handler}.target ${exec.target} is missing; run node scripts/build.mjs`,
+        );
       }
     }
-    if (!existsSync(join(dir, 'icon.png'))) fail(`${relative(root, dir)}/icon.png is missing; run node scripts/icons.mjs`);
+    if (!existsSync(join(dir, 'icon.png')))
+      fail(
+        `${relative(root, dir)}/icon.png is missing; run node scripts/icons.mjs`,
+      );
   }
   return manifest;
 }
@@ -49,7 +64,10 @@ const outIndex = args.indexOf('--out');
 const outDir = resolve(root, outIndex >= 0 ? args[outIndex + 1] : 'dist');
 
 if (!args.includes('--no-build')) {
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit', cwd: root });
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], {
+    stdio: 'inherit',
+    cwd: root,
+  });
 }
 mkdirSync(outDir, { recursive: true });
 
@@ -61,14 +79,30 @@ for (const { manifest, vsix } of MANIFESTS) {
   try {
     execFileSync(
       process.execPath,
-      [tfx, 'extension', 'create', '--root', root, '--manifests', manifest, '--output-path', output,
-        '--no-prompt', '--no-color', '--json'],
+      [
+        tfx,
+        'extension',
+        'create',
+        '--root',
+        root,
+        '--manifests',
+        manifest,
+        '--output-path',
+        output,
+        '--no-prompt',
+        '--no-color',
+        '--json',
+      ],
       // `extension create` works offline: it only reads the manifest and the files it names.
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 },
     );
   } catch (error) {
-    fail(`tfx extension create --manifests ${manifest} failed:\n${error.stdout ?? ''}${error.stderr ?? error.message}`);
+    fail(
+      `tfx extension create --manifests ${manifest} failed:\n${error.stdout ?? ''}${error.stderr ?? error.message}`,
+    );
   }
   written.push(output);
-  console.log(`${relative(root, output)}  ${(statSync(output).size / 1024).toFixed(1)} KiB`);
+  console.log(
+    `${relative(root, output)}  ${(statSync(output).size / 1024).toFixed(1)} KiB`,
+  );
 }

@@ -16,8 +16,13 @@ import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
 const rootIndex = args.indexOf('--root');
-const root = rootIndex >= 0 ? resolve(args[rootIndex + 1]) : join(dirname(fileURLToPath(import.meta.url)), '..');
-const command = args.find((a, i) => !a.startsWith('--') && (rootIndex < 0 || i !== rootIndex + 1));
+const root =
+  rootIndex >= 0
+    ? resolve(args[rootIndex + 1])
+    : join(dirname(fileURLToPath(import.meta.url)), '..');
+const command = args.find(
+  (a, i) => !a.startsWith('--') && (rootIndex < 0 || i !== rootIndex + 1),
+);
 
 const MANIFESTS = ['vss-extension.json', 'vss-extension.decorator.json'];
 
@@ -45,21 +50,35 @@ function parseSemver(version, where) {
 function taskFolders() {
   const dir = join(root, 'tasks');
   return readdirSync(dir)
-    .filter(name => /V\d+$/.test(name) && existsSync(join(dir, name, 'task.json')))
-    .map(name => ({ name, path: join(dir, name, 'task.json'), major: Number(/V(\d+)$/.exec(name)[1]) }));
+    .filter(
+      name => /V\d+$/.test(name) && existsSync(join(dir, name, 'task.json')),
+    )
+    .map(name => ({
+      name,
+      path: join(dir, name, 'task.json'),
+      major: Number(/V(\d+)$/.exec(name)[1]),
+    }));
 }
 
 function check() {
   const problems = [];
-  const versions = MANIFESTS.filter(m => existsSync(join(root, m))).map(m => [m, readJson(join(root, m)).version]);
+  const versions = MANIFESTS.filter(m => existsSync(join(root, m))).map(m => [
+    m,
+    readJson(join(root, m)).version,
+  ]);
   for (const [manifest, version] of versions) {
     parseSemver(version, manifest);
-    if (version !== versions[0][1]) problems.push(`${manifest} is ${version} but ${versions[0][0]} is ${versions[0][1]}`);
+    if (version !== versions[0][1])
+      problems.push(
+        `${manifest} is ${version} but ${versions[0][0]} is ${versions[0][1]}`,
+      );
   }
   for (const task of taskFolders()) {
     const v = readJson(task.path).version ?? {};
     if (Number(v.Major) !== task.major) {
-      problems.push(`tasks/${task.name}/task.json: version.Major is ${v.Major} but the folder says ${task.major}`);
+      problems.push(
+        `tasks/${task.name}/task.json: version.Major is ${v.Major} but the folder says ${task.major}`,
+      );
     }
   }
   return problems;
@@ -76,13 +95,18 @@ if (command === 'check') {
   for (const p of problems) console.error(`version: ${p}`);
   process.exit(problems.length ? 1 : 0);
 }
-if (!bumps[command]) fail(`usage: npm run version -- patch|minor|major|check (got "${command ?? ''}")`);
+if (!bumps[command])
+  fail(
+    `usage: npm run version -- patch|minor|major|check (got "${command ?? ''}")`,
+  );
 
 const problems = check();
 if (problems.length) fail(`fix these first:\n  ${problems.join('\n  ')}`);
 
 const mainPath = join(root, MANIFESTS[0]);
-const next = bumps[command](parseSemver(readJson(mainPath).version, MANIFESTS[0])).join('.');
+const next = bumps[command](
+  parseSemver(readJson(mainPath).version, MANIFESTS[0]),
+).join('.');
 for (const manifest of MANIFESTS) {
   const path = join(root, manifest);
   if (!existsSync(path)) continue;
@@ -94,10 +118,18 @@ for (const manifest of MANIFESTS) {
 for (const task of taskFolders()) {
   const json = readJson(task.path);
   const v = json.version;
-  const [minor, patch] = command === 'patch' ? [Number(v.Minor), Number(v.Patch) + 1] : [Number(v.Minor) + 1, 0];
+  const [minor, patch] =
+    command === 'patch'
+      ? [Number(v.Minor), Number(v.Patch) + 1]
+      : [Number(v.Minor) + 1, 0];
   // Keep the field types task.json already uses (numbers, or strings in older tasks).
-  const same = (old, value) => (typeof old === 'string' ? String(value) : value);
-  json.version = { ...v, Minor: same(v.Minor, minor), Patch: same(v.Patch, patch) };
+  const same = (old, value) =>
+    typeof old === 'string' ? String(value) : value;
+  json.version = {
+    ...v,
+    Minor: same(v.Minor, minor),
+    Patch: same(v.Patch, patch),
+  };
   writeJson(task.path, json);
   console.log(`tasks/${task.name}/task.json: ${v.Major}.${minor}.${patch}`);
 }

@@ -5,6 +5,9 @@ const { writeFileSync } = require('node:fs');
 
 process.on('exit', () => {
   const { user, system } = process.cpuUsage();
-  const report = { cpuMs: (user + system) / 1000, uptimeMs: process.uptime() * 1000 };
+  const report = {
+    cpuMs: (user + system) / 1000,
+    uptimeMs: process.uptime() * 1000,
+  };
   writeFileSync(process.env.STAGEDOOR_CPU_REPORT, JSON.stringify(report));
 });

@@ -32,12 +32,19 @@ export interface JobStep {
 }
 
 export function checkoutStep(repository: string): JobStep {
-  return { task: { id: CHECKOUT_TASK_ID, name: 'Checkout', version: '1.0.0' }, inputs: { repository } };
+  return {
+    task: { id: CHECKOUT_TASK_ID, name: 'Checkout', version: '1.0.0' },
+    inputs: { repository },
+  };
 }
 
 export function scriptStep(): JobStep {
   return {
-    task: { id: 'd9bafed4-0b18-4f58-968d-86655b4d2ce9', name: 'CmdLine', version: '2.250.1' },
+    task: {
+      id: 'd9bafed4-0b18-4f58-968d-86655b4d2ce9',
+      name: 'CmdLine',
+      version: '2.250.1',
+    },
     inputs: { script: 'npm test' },
   };
 }
@@ -54,20 +61,29 @@ export interface PlanContext {
 /** Parses the template and checks the shape a decorator template may have. */
 export function parseTemplate(text: string): { steps: unknown[] } {
   const doc = parse(text) as { steps?: unknown[] };
-  if (!doc || typeof doc !== 'object' || Object.keys(doc).join() !== 'steps' || !Array.isArray(doc.steps)) {
+  if (
+    !doc ||
+    typeof doc !== 'object' ||
+    Object.keys(doc).join() !== 'steps' ||
+    !Array.isArray(doc.steps)
+  ) {
     throw new Error('a decorator template holds one key, steps: a list');
   }
   return doc as { steps: unknown[] };
 }
 
 /** Every step of the template with the `${{ if }}` that guards it (undefined when none). */
-export function templateSteps(text: string): { guard?: string; step: TemplateStep }[] {
+export function templateSteps(
+  text: string,
+): { guard?: string; step: TemplateStep }[] {
   const out: { guard?: string; step: TemplateStep }[] = [];
   for (const item of parseTemplate(text).steps) {
     const keys = Object.keys(item as object);
-    const ifKey = keys.length === 1 ? /^\$\{\{\s*if\s+(.*)\s*\}\}$/.exec(keys[0]) : null;
+    const ifKey =
+      keys.length === 1 ? /^\$\{\{\s*if\s+(.*)\s*\}\}$/.exec(keys[0]) : null;
     if (ifKey) {
-      for (const step of (item as Record<string, TemplateStep[]>)[keys[0]]) out.push({ guard: ifKey[1], step });
+      for (const step of (item as Record<string, TemplateStep[]>)[keys[0]])
+        out.push({ guard: ifKey[1], step });
     } else {
       out.push({ step: item as TemplateStep });
     }
@@ -78,7 +94,12 @@ export function templateSteps(text: string): { guard?: string; step: TemplateSte
 function planContext(plan: PlanContext): ExpressionContext {
   const repositories: Record<string, Value> = {};
   if (plan.self) {
-    repositories.self = { alias: 'self', type: 'Git', ref: plan.self.ref, defaultBranch: plan.self.defaultBranch };
+    repositories.self = {
+      alias: 'self',
+      type: 'Git',
+      ref: plan.self.ref,
+      defaultBranch: plan.self.defaultBranch,
+    };
   }
   return {
     named: {
@@ -98,7 +119,9 @@ export function expandForJob(text: string, plan: PlanContext): TemplateStep[] {
       : Array.isArray(v)
         ? v.map(expandValue)
         : v && typeof v === 'object'
-          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expandValue(x)]))
+          ? Object.fromEntries(
+              Object.entries(v).map(([k, x]) => [k, expandValue(x)]),
+            )
           : v;
   return templateSteps(text)
     .filter(({ guard }) => guard === undefined || evaluateCondition(guard, ctx))
@@ -112,14 +135,23 @@ export interface RunContext {
 }
 
 /** The planned steps whose runtime condition holds, with `$(macros)` in inputs expanded. */
-export function stepsThatRun(steps: TemplateStep[], run: RunContext): TemplateStep[] {
-  const ctx: ExpressionContext = { named: { variables: run.variables }, jobStatus: run.jobStatus };
+export function stepsThatRun(
+  steps: TemplateStep[],
+  run: RunContext,
+): TemplateStep[] {
+  const ctx: ExpressionContext = {
+    named: { variables: run.variables },
+    jobStatus: run.jobStatus,
+  };
   return steps
     .filter(step => evaluateCondition(step.condition ?? 'succeeded()', ctx))
     .map(step => ({
       ...step,
       inputs: Object.fromEntries(
-        Object.entries(step.inputs ?? {}).map(([k, v]) => [k, expandMacros(String(v), run.variables)]),
+        Object.entries(step.inputs ?? {}).map(([k, v]) => [
+          k,
+          expandMacros(String(v), run.variables),
+        ]),
       ),
     }));
 }

@@ -4,7 +4,13 @@
  */
 import AdmZip from 'adm-zip';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,7 +32,11 @@ export interface TaskJson {
   id: string;
   name: string;
   friendlyName: string;
-  version: { Major: number | string; Minor: number | string; Patch: number | string };
+  version: {
+    Major: number | string;
+    Minor: number | string;
+    Patch: number | string;
+  };
   inputs?: {
     name: string;
     type: string;
@@ -43,7 +53,11 @@ export interface TaskJson {
 }
 
 /** The three task folders the extension ships, whether or not their task.json exists yet. */
-export const TASK_FOLDERS = ['BackstageCatalogValidateV1', 'BackstageCatalogNotifyV1', 'BackstageTechDocsPublishV1'];
+export const TASK_FOLDERS = [
+  'BackstageCatalogValidateV1',
+  'BackstageCatalogNotifyV1',
+  'BackstageTechDocsPublishV1',
+];
 
 export function readJson<T = any>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -52,7 +66,11 @@ export function readJson<T = any>(path: string): T {
 /** Task folders under tasks/ that have a task.json. */
 export function taskFolders(): TaskFolder[] {
   return readdirSync(join(repoRoot, 'tasks'))
-    .filter(name => /V\d+$/.test(name) && existsSync(join(repoRoot, 'tasks', name, 'task.json')))
+    .filter(
+      name =>
+        /V\d+$/.test(name) &&
+        existsSync(join(repoRoot, 'tasks', name, 'task.json')),
+    )
     .map(folder => ({
       folder,
       dir: join(repoRoot, 'tasks', folder),
@@ -73,13 +91,23 @@ let built: Promise<void> | undefined;
  * the build empties each task's dist/ first and other suites may build at the same time.
  */
 export function ensureBuilt(): Promise<void> {
-  built ??= run('flock', ['/tmp/stagedoor-build.lock', process.execPath, join(repoRoot, 'scripts/build.mjs')], {
-    cwd: repoRoot,
-    timeout: 180_000,
-  }).then(
+  built ??= run(
+    'flock',
+    [
+      '/tmp/stagedoor-build.lock',
+      process.execPath,
+      join(repoRoot, 'scripts/build.mjs'),
+    ],
+    {
+      cwd: repoRoot,
+      timeout: 180_000,
+    },
+  ).then(
     () => undefined,
     (error: { stderr?: string; message: string }) => {
-      throw new Error(`node scripts/build.mjs failed:\n${error.stderr ?? error.message}`);
+      throw new Error(
+        `node scripts/build.mjs failed:\n${error.stderr ?? error.message}`,
+      );
     },
   );
   return built;
@@ -99,20 +127,30 @@ export function ensurePackaged(): Promise<Packaged> {
     await ensureBuilt();
     const outDir = mkdtempSync(join(tmpdir(), 'stagedoor-vsix-'));
     try {
-      await run(process.execPath, [join(repoRoot, 'scripts/package.mjs'), '--no-build', '--out', outDir], {
-        cwd: repoRoot,
-        timeout: 180_000,
-      });
+      await run(
+        process.execPath,
+        [join(repoRoot, 'scripts/package.mjs'), '--no-build', '--out', outDir],
+        {
+          cwd: repoRoot,
+          timeout: 180_000,
+        },
+      );
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`scripts/package.mjs failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
+      throw new Error(
+        `scripts/package.mjs failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`,
+      );
     }
-    const version = readJson(join(repoRoot, 'vss-extension.json')).version as string;
+    const version = readJson(join(repoRoot, 'vss-extension.json'))
+      .version as string;
     return {
       outDir,
       vsix: {
         'vss-extension.json': join(outDir, `stagedoor-${version}.vsix`),
-        'vss-extension.decorator.json': join(outDir, `stagedoor-decorator-${version}.vsix`),
+        'vss-extension.decorator.json': join(
+          outDir,
+          `stagedoor-decorator-${version}.vsix`,
+        ),
       },
     };
   })();

@@ -9,7 +9,13 @@
  * skips null and ''; `and`/`or` short-circuit; truthiness: null, '', 0 and false are false.
  */
 
-export type Value = null | boolean | number | string | Value[] | { [key: string]: Value };
+export type Value =
+  | null
+  | boolean
+  | number
+  | string
+  | Value[]
+  | { [key: string]: Value };
 
 /** What an expression can see. */
 export interface ExpressionContext {
@@ -44,7 +50,8 @@ export function parseExpression(source: string): Node {
   const peek = () => tokens[pos];
   const next = () => tokens[pos++];
   const expect = (t: string) => {
-    if (next() !== t) throw new Error(`expected ${t} at token ${pos} in: ${source}`);
+    if (next() !== t)
+      throw new Error(`expected ${t} at token ${pos} in: ${source}`);
   };
 
   function postfix(node: Node): Node {
@@ -61,7 +68,11 @@ export function parseExpression(source: string): Node {
         next();
         const name = next();
         for (const part of name.split('.')) {
-          node = { kind: 'index', target: node, key: { kind: 'literal', value: part } };
+          node = {
+            kind: 'index',
+            target: node,
+            key: { kind: 'literal', value: part },
+          };
         }
       } else {
         return node;
@@ -71,8 +82,10 @@ export function parseExpression(source: string): Node {
 
   function primary(): Node {
     const t = next();
-    if (t === undefined) throw new Error(`unexpected end of expression: ${source}`);
-    if (t.startsWith("'")) return { kind: 'literal', value: t.slice(1, -1).replace(/''/g, "'") };
+    if (t === undefined)
+      throw new Error(`unexpected end of expression: ${source}`);
+    if (t.startsWith("'"))
+      return { kind: 'literal', value: t.slice(1, -1).replace(/''/g, "'") };
     if (/^-?\d/.test(t)) return { kind: 'literal', value: Number(t) };
     if (/^true$/i.test(t)) return { kind: 'literal', value: true };
     if (/^false$/i.test(t)) return { kind: 'literal', value: false };
@@ -94,14 +107,20 @@ export function parseExpression(source: string): Node {
       // `job.steps` arrives as one dotted token: the first part is the name.
       const [head, ...rest] = t.split('.');
       let node: Node = { kind: 'name', name: head };
-      for (const part of rest) node = { kind: 'index', target: node, key: { kind: 'literal', value: part } };
+      for (const part of rest)
+        node = {
+          kind: 'index',
+          target: node,
+          key: { kind: 'literal', value: part },
+        };
       return postfix(node);
     }
     throw new Error(`unexpected token ${t} in: ${source}`);
   }
 
   const node = primary();
-  if (pos !== tokens.length) throw new Error(`trailing tokens after position ${pos} in: ${source}`);
+  if (pos !== tokens.length)
+    throw new Error(`trailing tokens after position ${pos} in: ${source}`);
   return node;
 }
 
@@ -139,16 +158,21 @@ export function looseEquals(left: Value, right: Value): boolean {
     }
     return false;
   }
-  if (typeof left === 'boolean') return typeof right === 'object' && right !== null ? false : left === toBoolean(right);
+  if (typeof left === 'boolean')
+    return typeof right === 'object' && right !== null
+      ? false
+      : left === toBoolean(right);
   return left === right;
 }
 
 function lookup(target: Value, key: Value): Value {
   if (target === null || typeof target !== 'object') return null;
-  if (Array.isArray(target)) return typeof key === 'number' ? (target[key] ?? null) : null;
+  if (Array.isArray(target))
+    return typeof key === 'number' ? (target[key] ?? null) : null;
   const wanted = toStringValue(key).toLowerCase();
   // Property and variable names are case-insensitive.
-  for (const [k, v] of Object.entries(target)) if (k.toLowerCase() === wanted) return v;
+  for (const [k, v] of Object.entries(target))
+    if (k.toLowerCase() === wanted) return v;
   return null;
 }
 
@@ -159,7 +183,12 @@ export function evaluate(node: Node, ctx: ExpressionContext): Value {
       return node.value;
     case 'name': {
       const found = lookup(ctx.named as Value, node.name);
-      if (found === null && !Object.keys(ctx.named).some(k => k.toLowerCase() === node.name.toLowerCase())) {
+      if (
+        found === null &&
+        !Object.keys(ctx.named).some(
+          k => k.toLowerCase() === node.name.toLowerCase(),
+        )
+      ) {
         throw new Error(`unknown name ${node.name}`);
       }
       return found;
@@ -168,7 +197,11 @@ export function evaluate(node: Node, ctx: ExpressionContext): Value {
       const target = evaluate(node.target, ctx);
       const key = evaluate(node.key, ctx);
       // A property of a filtered array (`job.steps.*.task.id`) maps over its items.
-      if (Array.isArray(target) && typeof key === 'string' && isFiltered(node.target)) {
+      if (
+        Array.isArray(target) &&
+        typeof key === 'string' &&
+        isFiltered(node.target)
+      ) {
         return target.map(item => lookup(item, key));
       }
       return lookup(target, key);
@@ -214,11 +247,17 @@ function call(name: string, args: Node[], ctx: ExpressionContext): Value {
       return !rest.some(r => looseEquals(first, r));
     }
     case 'startswith':
-      return toStringValue(value(0)).toLowerCase().startsWith(toStringValue(value(1)).toLowerCase());
+      return toStringValue(value(0))
+        .toLowerCase()
+        .startsWith(toStringValue(value(1)).toLowerCase());
     case 'endswith':
-      return toStringValue(value(0)).toLowerCase().endsWith(toStringValue(value(1)).toLowerCase());
+      return toStringValue(value(0))
+        .toLowerCase()
+        .endsWith(toStringValue(value(1)).toLowerCase());
     case 'contains':
-      return toStringValue(value(0)).toLowerCase().includes(toStringValue(value(1)).toLowerCase());
+      return toStringValue(value(0))
+        .toLowerCase()
+        .includes(toStringValue(value(1)).toLowerCase());
     case 'coalesce':
       for (let i = 0; i < args.length; i++) {
         const v = value(i);
@@ -255,19 +294,32 @@ function call(name: string, args: Node[], ctx: ExpressionContext): Value {
 }
 
 /** Parses and evaluates `source` to a boolean, as a `condition:` or `${{ if }}` is. */
-export function evaluateCondition(source: string, ctx: ExpressionContext): boolean {
+export function evaluateCondition(
+  source: string,
+  ctx: ExpressionContext,
+): boolean {
   return toBoolean(evaluate(parseExpression(source), ctx));
 }
 
 /** Replaces each `${{ expr }}` inside a string with its value (template expansion). */
-export function expandTemplateString(text: string, ctx: ExpressionContext): string {
-  return text.replace(/\$\{\{(.*?)\}\}/g, (_, expr: string) => toStringValue(evaluate(parseExpression(expr), ctx)));
+export function expandTemplateString(
+  text: string,
+  ctx: ExpressionContext,
+): string {
+  return text.replace(/\$\{\{(.*?)\}\}/g, (_, expr: string) =>
+    toStringValue(evaluate(parseExpression(expr), ctx)),
+  );
 }
 
 /** Replaces each `$(Name)` macro with its variable's value; unknown macros stay as written, as the agent does. */
-export function expandMacros(text: string, variables: Record<string, string>): string {
+export function expandMacros(
+  text: string,
+  variables: Record<string, string>,
+): string {
   return text.replace(/\$\(([\w.\-]+)\)/g, (whole, name: string) => {
-    const key = Object.keys(variables).find(k => k.toLowerCase() === name.toLowerCase());
+    const key = Object.keys(variables).find(
+      k => k.toLowerCase() === name.toLowerCase(),
+    );
     return key === undefined ? whole : variables[key];
   });
 }

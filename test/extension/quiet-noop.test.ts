@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTask } from '../fixtures/agent';
 import { checkoutStep, expandForJob, stepsThatRun } from './decorator-template';
-import { buildableTaskFolders, ensureBuilt, readJson, repoRoot } from './helpers';
+import {
+  buildableTaskFolders,
+  ensureBuilt,
+  readJson,
+  repoRoot,
+} from './helpers';
 
 // What the organization sees in a repository without catalog files: the steps the
 // decorator injects on a default-branch CI build, run by the agent harness on the bundles.
@@ -28,7 +33,10 @@ const variables = {
 };
 
 function injectedSteps() {
-  const template = readFileSync(join(repoRoot, 'decorator/stagedoor-post-job.yml'), 'utf8');
+  const template = readFileSync(
+    join(repoRoot, 'decorator/stagedoor-post-job.yml'),
+    'utf8',
+  );
   const planned = expandForJob(template, {
     steps: [checkoutStep('self')],
     self: { ref: 'refs/heads/main', defaultBranch: 'refs/heads/main' },
@@ -42,7 +50,11 @@ describe('the quiet no-op path (a repository without catalog files)', function (
   const ready = new Set(buildableTaskFolders().map(t => t.folder));
 
   before(async function () {
-    if (!ready.has('BackstageCatalogValidateV1') && !ready.has('BackstageCatalogNotifyV1')) this.skip();
+    if (
+      !ready.has('BackstageCatalogValidateV1') &&
+      !ready.has('BackstageCatalogNotifyV1')
+    )
+      this.skip();
     await ensureBuilt();
   });
 
@@ -55,14 +67,24 @@ describe('the quiet no-op path (a repository without catalog files)', function (
       const taskJson = readJson(join(repoRoot, 'tasks', folder, 'task.json'));
       const inputs: Record<string, string> = {};
       // The agent passes every input: the step's, and task.json's defaults for the rest.
-      for (const input of taskJson.inputs as { name: string; defaultValue?: string }[]) {
-        if (input.defaultValue !== undefined) inputs[input.name] = input.defaultValue.replace('$(Build.SourcesDirectory)', sources);
+      for (const input of taskJson.inputs as {
+        name: string;
+        defaultValue?: string;
+      }[]) {
+        if (input.defaultValue !== undefined)
+          inputs[input.name] = input.defaultValue.replace(
+            '$(Build.SourcesDirectory)',
+            sources,
+          );
       }
       Object.assign(inputs, step.inputs);
       const report = join(sources, '..', `cpu-${folder}-${process.pid}.json`);
       const once = () =>
         runTask(folder, {
-          env: { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-usage-preload.cjs')}`, STAGEDOOR_CPU_REPORT: report },
+          env: {
+            NODE_OPTIONS: `--require ${join(__dirname, 'cpu-usage-preload.cjs')}`,
+            STAGEDOOR_CPU_REPORT: report,
+          },
           inputs,
           variables,
           sourcesDirectory: sources,
@@ -70,7 +92,9 @@ describe('the quiet no-op path (a repository without catalog files)', function (
             [CONNECTION_ID]: {
               url: 'http://127.0.0.1:9/',
               scheme: 'Token',
-              parameters: { apitoken: 'unused-in-a-repository-without-catalog-files' },
+              parameters: {
+                apitoken: 'unused-in-a-repository-without-catalog-files',
+              },
               data: { authenticationMethod: 'token' },
             },
           },
@@ -82,15 +106,48 @@ describe('the quiet no-op path (a repository without catalog files)', function (
       assert.equal(run.result, 'Succeeded', context);
       assert.equal(run.exitCode, 0, context);
       assert.deepEqual(run.issues, [], context);
-      assert.equal(run.log.length, 1, `expected one line, got:\n${run.log.join('\n')}`);
+      assert.equal(
+        run.log.length,
+        1,
+        `expected one line, got:\n${run.log.join('\n')}`,
+      );
       assert.match(run.log[0], /catalog/i);
-      assert.deepEqual(run.summaries, [], 'no summary tab for a repository without catalog files');
+      assert.deepEqual(
+        run.summaries,
+        [],
+        'no summary tab for a repository without catalog files',
+      );
+      // The marker the decorator's conditions read must be a plain job variable: the agent
+      // publishes an output variable (isOutput, or declared in task.json) only as
+      // `<step>.<name>`, which a decorator cannot know.
+      const marker = folder.includes('Validate')
+        ? 'STAGEDOOR_VALIDATE_RAN'
+        : 'STAGEDOOR_NOTIFY_RAN';
+      const set = run.commands.find(
+        c =>
+          c.command === 'task.setvariable' && c.properties.variable === marker,
+      );
+      assert.equal(set?.message, 'true', `${folder} does not set ${marker}`);
+      assert.notEqual(
+        set?.properties.isOutput,
+        'true',
+        `${marker} must not be an output variable`,
+      );
+      const declared = (taskJson.outputVariables ?? []).map(
+        (v: { name: string }) => v.name,
+      );
+      assert.ok(
+        !declared.includes(marker),
+        `${marker} must not be declared in outputVariables`,
+      );
       // The task's own cost, start-up included: CPU time, because wall time on a shared
       // 2-core machine measures the other suites as much as this task. Wall time only
       // gets a generous bound.
       assert.ok(usage.cpuMs < 1000, `used ${usage.cpuMs.toFixed(0)} ms of CPU`);
       assert.ok(run.durationMs < 10_000, `took ${run.durationMs} ms`);
-      console.log(`      ${folder}: ${usage.cpuMs.toFixed(0)} ms CPU, ${run.durationMs} ms wall`);
+      console.log(
+        `      ${folder}: ${usage.cpuMs.toFixed(0)} ms CPU, ${run.durationMs} ms wall`,
+      );
     });
   }
 });
