@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ConfigReader } from '@backstage/config';
 import { loadConfig, loadConfigSchema } from '@backstage/config-loader';
 import type { AppConfig } from '@backstage/config';
-import { backendDir, pipelineTokenEnv, placeholderEnv } from './productionEnv';
+import { backendDir, configVariables, pipelineTokenEnv, placeholderEnv } from './productionEnv';
 
 type ConfigSchema = Awaited<ReturnType<typeof loadConfigSchema>>;
 
@@ -183,5 +183,15 @@ describe('production configuration', function () {
     delete (env as Record<string, string | undefined>).AUTH_MICROSOFT_CLIENT_SECRET;
     const configs = await load(['app-config.yaml', 'app-config.production.yaml'], env);
     assert.throws(() => schema.process(configs), /clientSecret/);
+  });
+
+  it('documents every variable the production files read in the deployment table', () => {
+    const doc = fs.readFileSync(path.resolve(backendDir, '../../docs/deployment.md'), 'utf8');
+    const documented = new Set([...doc.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map(m => m[1]));
+    const read = [
+      ...configVariables('app-config.production.yaml').keys(),
+      ...configVariables('app-config.pipeline-token.yaml').keys(),
+    ];
+    assert.deepEqual(read.filter(name => !documented.has(name)), []);
   });
 });
