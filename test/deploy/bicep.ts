@@ -80,7 +80,9 @@ function topLevelKeys(code: string, open: number): string[] {
       if (depth === 0) break;
     }
     if (depth === 1 && (c === '\n' || c === '{')) {
-      const match = /^\s*([A-Za-z_]\w*)\s*:/.exec(code.slice(i + 1, code.indexOf('\n', i + 1)));
+      const match = /^\s*([A-Za-z_]\w*)\s*:/.exec(
+        code.slice(i + 1, code.indexOf('\n', i + 1)),
+      );
       if (match) keys.push(match[1]);
     }
   }
@@ -99,15 +101,26 @@ export function readBicep(file: string): BicepFile {
     for (let j = index - 1; j >= 0 && lines[j].startsWith('@'); j--) {
       if (lines[j].startsWith('@secure()')) secure = true;
     }
-    params.push({ name: match[1], type: match[2], hasDefault: Boolean(match[3]), secure });
+    params.push({
+      name: match[1],
+      type: match[2],
+      hasDefault: Boolean(match[3]),
+      secure,
+    });
   });
-  const symbols = [...code.matchAll(/^(?:param|var|resource|module|output)\s+(\w+)/gm)].map(m => m[1]);
+  const symbols = [
+    ...code.matchAll(/^(?:param|var|resource|module|output)\s+(\w+)/gm),
+  ].map(m => m[1]);
   const modules: BicepModuleRef[] = [];
   for (const match of text.matchAll(/^module\s+(\w+)\s+'([^']+)'\s*=\s*\{/gm)) {
     const start = code.indexOf(`module ${match[1]} `);
     const paramsAt = code.indexOf('params:', start);
     const open = code.indexOf('{', paramsAt);
-    modules.push({ symbol: match[1], path: match[2], params: topLevelKeys(code, open) });
+    modules.push({
+      symbol: match[1],
+      path: match[2],
+      params: topLevelKeys(code, open),
+    });
   }
   return { text, code, params, symbols, modules };
 }
@@ -123,9 +136,11 @@ export function bracketProblems(code: string): string[] {
     if ('([{'.includes(c)) stack.push({ c, line });
     if (')]}'.includes(c)) {
       const top = stack.pop();
-      if (!top || top.c !== pairs[c]) problems.push(`unexpected '${c}' on line ${line}`);
+      if (!top || top.c !== pairs[c])
+        problems.push(`unexpected '${c}' on line ${line}`);
     }
   }
-  for (const open of stack) problems.push(`'${open.c}' opened on line ${open.line} is never closed`);
+  for (const open of stack)
+    problems.push(`'${open.c}' opened on line ${open.line} is never closed`);
   return problems;
 }

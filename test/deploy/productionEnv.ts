@@ -2,7 +2,10 @@ import path from 'node:path';
 import fs from 'node:fs';
 
 /** The baseline backend package, where the app-config files live. */
-export const backendDir = path.resolve(__dirname, '../../backstage-modules/backend');
+export const backendDir = path.resolve(
+  __dirname,
+  '../../backstage-modules/backend',
+);
 
 /**
  * Placeholder values for every environment variable the production config reads
@@ -52,7 +55,9 @@ export const OPTIONAL_VARIABLES = new Set([
 ]);
 
 /** Every `${NAME}` an app-config file substitutes, with whether it has a `:-` default. */
-export function configVariables(file: string): Map<string, { hasDefault: boolean }> {
+export function configVariables(
+  file: string,
+): Map<string, { hasDefault: boolean }> {
   const text = fs
     .readFileSync(path.join(backendDir, file), 'utf8')
     .split('\n')
@@ -61,7 +66,9 @@ export function configVariables(file: string): Map<string, { hasDefault: boolean
   const found = new Map<string, { hasDefault: boolean }>();
   for (const match of text.matchAll(/\$\{([A-Z][A-Z0-9_]*)(:-[^}]*)?\}/g)) {
     const previous = found.get(match[1]);
-    found.set(match[1], { hasDefault: (previous?.hasDefault ?? true) && Boolean(match[2]) });
+    found.set(match[1], {
+      hasDefault: (previous?.hasDefault ?? true) && Boolean(match[2]),
+    });
   }
   return found;
 }
@@ -69,7 +76,9 @@ export function configVariables(file: string): Map<string, { hasDefault: boolean
 /** The variables a deployment must set for app-config.production.yaml. */
 export function requiredProductionVariables(): string[] {
   return [...configVariables('app-config.production.yaml')]
-    .filter(([name, { hasDefault }]) => !hasDefault && !OPTIONAL_VARIABLES.has(name))
+    .filter(
+      ([name, { hasDefault }]) => !hasDefault && !OPTIONAL_VARIABLES.has(name),
+    )
     .map(([name]) => name)
     .sort();
 }

@@ -9,7 +9,11 @@ import { Client } from 'pg';
 import { startAzurite, type RunningAzurite } from '../fixtures/azurite';
 import { eventually, freePort } from '../fixtures/backendApp';
 import { startFakeEntra, type FakeEntra } from '../fixtures/entra';
-import { dropDatabases, requirePostgres, uniquePrefix } from '../fixtures/postgres';
+import {
+  dropDatabases,
+  requirePostgres,
+  uniquePrefix,
+} from '../fixtures/postgres';
 import { backendDir, placeholderEnv } from './productionEnv';
 
 /** A push of one repository's catalog file, as BackstageCatalogNotify@1 sends it. */
@@ -44,7 +48,9 @@ function pushBody() {
 
 /** `npm run start:production -w backend` (the container's command), as node arguments. */
 function productionStartArgs(): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(backendDir, 'package.json'), 'utf8'));
+  const pkg = JSON.parse(
+    fs.readFileSync(path.join(backendDir, 'package.json'), 'utf8'),
+  );
   const [bin, ...args] = String(pkg.scripts['start:production']).split(/\s+/);
   assert.equal(bin, 'node', 'start:production should run node directly');
   return args;
@@ -79,20 +85,34 @@ describe('the backend on the production configuration', function () {
 
   /** A client-credentials token from the fake Entra ID (self-signed: trust its CA explicitly). */
   function entraToken(clientId: string, scope: string): Promise<string> {
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: 'pipeline-secret', scope }).toString();
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: 'pipeline-secret',
+      scope,
+    }).toString();
     return new Promise((resolve, reject) => {
       const req = https.request(
         `${entra.url}/${tenant}/oauth2/v2.0/token`,
-        { method: 'POST', ca: entra.caPem, timeout: 10_000, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+        {
+          method: 'POST',
+          ca: entra.caPem,
+          timeout: 10_000,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        },
         res => {
           let text = '';
           res.setEncoding('utf8').on('data', d => (text += d));
           res.on('end', () =>
-            res.statusCode === 200 ? resolve(JSON.parse(text).access_token) : reject(new Error(`token: ${res.statusCode} ${text}`)),
+            res.statusCode === 200
+              ? resolve(JSON.parse(text).access_token)
+              : reject(new Error(`token: ${res.statusCode} ${text}`)),
           );
         },
       );
-      req.on('timeout', () => req.destroy(new Error('token request timed out')));
+      req.on('timeout', () =>
+        req.destroy(new Error('token request timed out')),
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -102,14 +122,30 @@ describe('the backend on the production configuration', function () {
     postgresUrl = requirePostgres(this);
     prefix = uniquePrefix();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stagedoor-deploy-start-'));
-    [entra, azurite] = await Promise.all([startFakeEntra(), startAzurite({ memoryLimitMb: 64 })]);
-    const pipeline = entra.registerApp({ tenantId: tenant, clientId: 'pipeline-app', secret: 'pipeline-secret' });
-    entra.registerApp({ tenantId: tenant, clientId: 'other-app', secret: 'pipeline-secret' });
+    [entra, azurite] = await Promise.all([
+      startFakeEntra(),
+      startAzurite({ memoryLimitMb: 64 }),
+    ]);
+    const pipeline = entra.registerApp({
+      tenantId: tenant,
+      clientId: 'pipeline-app',
+      secret: 'pipeline-secret',
+    });
+    entra.registerApp({
+      tenantId: tenant,
+      clientId: 'other-app',
+      secret: 'pipeline-secret',
+    });
 
-    await BlobServiceClient.fromConnectionString(azurite.connectionString).createContainer('techdocs');
+    await BlobServiceClient.fromConnectionString(
+      azurite.connectionString,
+    ).createContainer('techdocs');
 
     const caFile = path.join(tmp, 'ca.pem');
-    fs.writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nunused: TLS is off in this test\n-----END CERTIFICATE-----\n');
+    fs.writeFileSync(
+      caFile,
+      '-----BEGIN CERTIFICATE-----\nunused: TLS is off in this test\n-----END CERTIFICATE-----\n',
+    );
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     const pg = new URL(postgresUrl);
@@ -130,14 +166,18 @@ describe('the backend on the production configuration', function () {
       APP_CONFIG_backend_listen_port: String(port),
       APP_CONFIG_backend_listen_host: '127.0.0.1',
       APP_CONFIG_backend_database_connection_ssl: 'false',
-      APP_CONFIG_techdocs_publisher_azureBlobStorage_connectionString: azurite.connectionString,
-      APP_CONFIG_catalog_providers_microsoftGraphOrg_schedule_initialDelay: '{"hours":1}',
+      APP_CONFIG_techdocs_publisher_azureBlobStorage_connectionString:
+        azurite.connectionString,
+      APP_CONFIG_catalog_providers_microsoftGraphOrg_schedule_initialDelay:
+        '{"hours":1}',
     };
     if (pg.password) env.POSTGRES_PASSWORD = decodeURIComponent(pg.password);
     else delete env.POSTGRES_PASSWORD;
     // The child gets this environment only: nothing of the developer's leaks into the run.
     const inherited = Object.fromEntries(
-      ['PATH', 'HOME', 'TMPDIR', 'LANG'].flatMap(k => (process.env[k] ? [[k, process.env[k]!]] : [])),
+      ['PATH', 'HOME', 'TMPDIR', 'LANG'].flatMap(k =>
+        process.env[k] ? [[k, process.env[k]!]] : [],
+      ),
     );
     child = spawn(process.execPath, productionStartArgs(), {
       cwd: backendDir,
@@ -150,20 +190,31 @@ describe('the backend on the production configuration', function () {
     const started = Date.now();
     await eventually(
       async () => {
-        if (child!.exitCode !== null) throw new Error(`backend exited with ${child!.exitCode}:\n${output}`);
-        const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`, { signal: AbortSignal.timeout(2_000) });
+        if (child!.exitCode !== null)
+          throw new Error(`backend exited with ${child!.exitCode}:\n${output}`);
+        const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`, {
+          signal: AbortSignal.timeout(2_000),
+        });
         return res.status === 200 ? true : undefined;
       },
       150_000,
       'readiness',
     ).catch(error => {
-      const log = path.join(os.tmpdir(), `stagedoor-deploy-start-${process.pid}.log`);
+      const log = path.join(
+        os.tmpdir(),
+        `stagedoor-deploy-start-${process.pid}.log`,
+      );
       fs.writeFileSync(log, output);
-      const lines = output.split('\n').filter(l => !l.includes('"type":"incomingRequest"'));
-      throw new Error(`${error.message}\n--- backend output (full: ${log}) ---\n${lines.slice(-60).join('\n')}`);
+      const lines = output
+        .split('\n')
+        .filter(l => !l.includes('"type":"incomingRequest"'));
+      throw new Error(
+        `${error.message}\n--- backend output (full: ${log}) ---\n${lines.slice(-60).join('\n')}`,
+      );
     });
-    // eslint-disable-next-line no-console
-    console.log(`      (ready on PostgreSQL in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `      (ready on PostgreSQL in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
   });
 
   after(async () => {
@@ -195,26 +246,42 @@ describe('the backend on the production configuration', function () {
         [`${prefix}%`],
       );
       const names = rows.map(r => r.datname);
-      for (const plugin of ['auth', 'catalog', 'scaffolder']) assert.ok(names.includes(`${prefix}${plugin}`), names.join());
+      for (const plugin of ['auth', 'catalog', 'scaffolder'])
+        assert.ok(names.includes(`${prefix}${plugin}`), names.join());
     } finally {
       await client.end();
     }
   });
 
-  it('accepts a push from the pipelines\' Entra ID identity and serves the entity', async () => {
-    const token = await entraToken('pipeline-app', `api://${apiClientId}/.default`);
+  it("accepts a push from the pipelines' Entra ID identity and serves the entity", async () => {
+    const token = await entraToken(
+      'pipeline-app',
+      `api://${apiClientId}/.default`,
+    );
     const push = await fetch(`${baseUrl}/api/catalog/stagedoor/v1/push`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify(pushBody()),
     });
     assert.equal(push.status, 200, await push.clone().text());
-    const entity = await eventually(async () => {
-      const res = await fetch(`${baseUrl}/api/catalog/entities/by-name/component/default/checkout-service`, {
-        headers: { Authorization: `Bearer ${token}` },
-      });
-      return res.status === 200 ? ((await res.json()) as { metadata: { name: string } }) : undefined;
-    }, 90_000, 'checkout-service in the catalog');
+    const entity = await eventually(
+      async () => {
+        const res = await fetch(
+          `${baseUrl}/api/catalog/entities/by-name/component/default/checkout-service`,
+          {
+            headers: { Authorization: `Bearer ${token}` },
+          },
+        );
+        return res.status === 200
+          ? ((await res.json()) as { metadata: { name: string } })
+          : undefined;
+      },
+      90_000,
+      'checkout-service in the catalog',
+    );
     assert.equal(entity.metadata.name, 'checkout-service');
   });
 
@@ -222,30 +289,53 @@ describe('the backend on the production configuration', function () {
     const token = await entraToken('other-app', `${apiClientId}/.default`);
     const res = await fetch(`${baseUrl}/api/catalog/stagedoor/v1/push`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify(pushBody()),
     });
     assert.equal(res.status, 403);
   });
 
   it('refuses tokens for another audience, and calls without a token', async () => {
-    const other = await entraToken('pipeline-app', 'api://some-other-api/.default');
+    const other = await entraToken(
+      'pipeline-app',
+      'api://some-other-api/.default',
+    );
     const url = `${baseUrl}/api/catalog/entities?limit=1`;
-    assert.equal((await fetch(url, { headers: { Authorization: `Bearer ${other}` } })).status, 401);
+    assert.equal(
+      (await fetch(url, { headers: { Authorization: `Bearer ${other}` } }))
+        .status,
+      401,
+    );
     assert.equal((await fetch(url)).status, 401);
   });
 
   it('limits Entra ID tokens to the catalog', async () => {
     const token = await entraToken('pipeline-app', `${apiClientId}/.default`);
-    const res = await fetch(`${baseUrl}/api/scaffolder/v2/actions`, { headers: { Authorization: `Bearer ${token}` } });
-    assert.ok([401, 403].includes(res.status), `scaffolder answered ${res.status}`);
+    const res = await fetch(`${baseUrl}/api/scaffolder/v2/actions`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    assert.ok(
+      [401, 403].includes(res.status),
+      `scaffolder answered ${res.status}`,
+    );
   });
 
   it('offers Microsoft Entra ID sign-in and no guest sign-in', async () => {
-    const start = await fetch(`${baseUrl}/api/auth/microsoft/start?env=production`, { redirect: 'manual' });
+    const start = await fetch(
+      `${baseUrl}/api/auth/microsoft/start?env=production`,
+      { redirect: 'manual' },
+    );
     assert.equal(start.status, 302);
-    assert.match(start.headers.get('location') ?? '', new RegExp(`/${tenant}/oauth2/v2.0/authorize\\?`));
-    const guest = await fetch(`${baseUrl}/api/auth/guest/refresh?env=production`);
+    assert.match(
+      start.headers.get('location') ?? '',
+      new RegExp(`/${tenant}/oauth2/v2.0/authorize\\?`),
+    );
+    const guest = await fetch(
+      `${baseUrl}/api/auth/guest/refresh?env=production`,
+    );
     assert.equal(guest.status, 404);
   });
 

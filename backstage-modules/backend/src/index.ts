@@ -13,7 +13,9 @@ backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-auth-backend-module-microsoft-provider'));
 
 backend.add(import('@backstage/plugin-catalog-backend'));
-backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
 backend.add(import('@stagedoor/plugin-catalog-backend-module-push'));
 // Users and groups from Microsoft Graph; idle unless catalog.providers.microsoftGraphOrg is set.
 backend.add(import('@backstage/plugin-catalog-backend-module-msgraph'));
