@@ -1,11 +1,13 @@
 import path from 'node:path';
 import fs from 'node:fs';
 
-/** The baseline backend package, where the app-config files live. */
-export const backendDir = path.resolve(
-  __dirname,
-  '../../backstage-modules/backend',
-);
+/**
+ * The baseline backend package, where the app-config files live. STAGEDOOR_BACKEND_DIR points
+ * the tests at another copy, e.g. one installed like the image (`npm ci --omit=dev`).
+ */
+export const backendDir =
+  process.env.STAGEDOOR_BACKEND_DIR ??
+  path.resolve(__dirname, '../../backstage-modules/backend');
 
 /**
  * Placeholder values for every environment variable the production config reads
