@@ -124,6 +124,24 @@ function resolvePlaceholders(
   return resolver === 'text' ? 'placeholder' : {};
 }
 
+/** Whether any map in `data` has a `$` key (iterative: no allocation per node). */
+function hasPlaceholderKey(data: unknown): boolean {
+  const stack: unknown[] = [data];
+  while (stack.length) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (const item of v) stack.push(item);
+      continue;
+    }
+    for (const k in v as Record<string, unknown>) {
+      if (k.charCodeAt(0) === 36) return true;
+      stack.push((v as Record<string, unknown>)[k]);
+    }
+  }
+  return false;
+}
+
 function fieldFormat(entity: Entity): PathProblem[] {
   const out: PathProblem[] = [];
   const bad = (path: (string | number)[], message: string, key = false) =>
@@ -243,7 +261,8 @@ export function checkWithCatalogRules(value: unknown): CatalogVerdict {
   out.entity = original;
   out.ref = `${original.kind}:${original.metadata.namespace ?? 'default'}/${original.metadata.name}`.toLowerCase();
 
-  const resolved = resolvePlaceholders(doc, [], out.placeholders, out.problems) as Entity;
+  // Most entities have no placeholder: only copy the document when one is there.
+  const resolved = (hasPlaceholderKey(doc) ? resolvePlaceholders(doc, [], out.placeholders, out.problems) : doc) as Entity;
   if (out.problems.length) return out;
 
   if (!s.entity(resolved)) {

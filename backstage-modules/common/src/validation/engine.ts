@@ -1,15 +1,27 @@
+import type { Entity } from '@backstage/catalog-model';
 import type { Problem } from '../problems';
-import { checkWithCatalogRules, CatalogVerdict } from './catalogRules';
+import { checkWithCatalogRules } from './catalogRules';
 import { decodeCatalogFile } from './decode';
-import { checkExtraRules, EXTRA_RULES } from './extraRules';
+import { checkExtraRules, EXTRA_RULES, unresolvedMessage } from './extraRules';
 import type { CatalogFile, RuleLevel, ValidatedEntity, ValidateOptions, ValidationResult } from './types';
-import { parseYamlFile, ParsedDocument } from './yamlDocs';
+import { parseYamlFile } from './yamlDocs';
 
+/**
+ * What is kept of a document once it has been checked. The YAML document itself is dropped
+ * right away (positions are resolved eagerly), so memory stays flat over thousands of files.
+ */
 interface CheckedDocument {
   file: string;
-  doc: ParsedDocument;
-  verdict: CatalogVerdict;
+  line: number;
+  column: number;
+  entity?: Entity;
+  ref?: string;
+  hasYamlErrors: boolean;
   problems: Problem[];
+  /** Where metadata.name is, for `entity/duplicate`. */
+  nameAt: { line: number; column: number };
+  /** References still to resolve against every file, with their positions. */
+  pending: { ref: string; message: (live: boolean) => string; line: number; column: number }[];
 }
 
 const extraRuleIds = new Set<string>(EXTRA_RULES);
@@ -24,6 +36,64 @@ function byPosition(a: Problem, b: Problem): number {
   return a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1;
 }
 
+/** Decodes, parses and checks one file: every rule that needs only this file. */
+function checkFile(file: CatalogFile, options: ValidateOptions, problems: Problem[], checked: CheckedDocument[]) {
+  const decoded = decodeCatalogFile(file.path, file.content, options.maxFileBytes);
+  if ('problem' in decoded) {
+    problems.push(decoded.problem);
+    return;
+  }
+  const parsed = parseYamlFile(file.path, decoded.text);
+  problems.push(...parsed.problems);
+  const nonEmpty = parsed.documents.filter(d => d.value !== null && d.value !== undefined);
+  if (nonEmpty.length === 0 && parsed.problems.length === 0) {
+    problems.push({
+      file: file.path,
+      line: 1,
+      column: 1,
+      severity: 'warning',
+      rule: 'file/empty',
+      message: 'The file has no YAML documents; add an entity or exclude the file from the file patterns.',
+    });
+    return;
+  }
+  for (const doc of nonEmpty) {
+    const verdict = checkWithCatalogRules(doc.value);
+    const entityRef = verdict.ref ? { entityRef: verdict.ref } : {};
+    const docProblems: Problem[] = verdict.problems.map(p => ({
+      file: file.path,
+      ...doc.locate(p.path, p.key),
+      severity: 'error',
+      rule: p.rule,
+      message: p.message,
+      ...entityRef,
+    }));
+    const pending: CheckedDocument['pending'] = [];
+    if (verdict.entity && verdict.problems.length === 0) {
+      const extra = checkExtraRules({ file: file.path, verdict, options });
+      for (const p of extra.problems) {
+        const level = extraRuleIds.has(p.rule) ? levelOf(p.rule, options) : 'error';
+        if (level === 'off') continue;
+        docProblems.push({ file: file.path, ...doc.locate(p.path, p.key), severity: level, rule: p.rule, message: p.message, ...entityRef });
+      }
+      for (const r of extra.pending) {
+        pending.push({ ref: r.ref, message: live => unresolvedMessage(r.path, r.ref, live), ...doc.locate(r.path) });
+      }
+    }
+    checked.push({
+      file: file.path,
+      line: doc.line,
+      column: doc.column,
+      entity: verdict.entity,
+      ref: verdict.ref,
+      hasYamlErrors: doc.hasYamlErrors,
+      problems: docProblems,
+      nameAt: doc.locate(['metadata', 'name']),
+      pending,
+    });
+  }
+}
+
 /**
  * Validates catalog files: YAML with positions, the catalog's own rules (same verdict as
  * `POST /api/catalog/validate-entity`), and the extra rules of {@link ValidateOptions}.
@@ -35,80 +105,43 @@ function byPosition(a: Problem, b: Problem): number {
 export function validateCatalogFiles(files: CatalogFile[], options: ValidateOptions = {}): ValidationResult {
   const problems: Problem[] = [];
   const checked: CheckedDocument[] = [];
-
-  for (const file of files) {
-    const decoded = decodeCatalogFile(file.path, file.content, options.maxFileBytes);
-    if ('problem' in decoded) {
-      problems.push(decoded.problem);
-      continue;
-    }
-    const parsed = parseYamlFile(file.path, decoded.text);
-    problems.push(...parsed.problems);
-    const nonEmpty = parsed.documents.filter(d => d.value !== null && d.value !== undefined);
-    if (nonEmpty.length === 0 && parsed.problems.length === 0) {
-      problems.push({
-        file: file.path,
-        line: 1,
-        column: 1,
-        severity: 'warning',
-        rule: 'file/empty',
-        message: 'The file has no YAML documents; add an entity or exclude the file from the file patterns.',
-      });
-      continue;
-    }
-    for (const doc of nonEmpty) {
-      const verdict = checkWithCatalogRules(doc.value);
-      const docProblems = verdict.problems.map(p => {
-        const at = doc.locate(p.path, p.key);
-        return {
-          file: file.path,
-          line: at.line,
-          column: at.column,
-          severity: 'error' as const,
-          rule: p.rule,
-          message: p.message,
-          ...(verdict.ref ? { entityRef: verdict.ref } : {}),
-        };
-      });
-      checked.push({ file: file.path, doc, verdict, problems: docProblems });
-    }
-  }
+  for (const file of files) checkFile(file, options, problems, checked);
 
   // Entities defined twice collide in the catalog: the second is rejected as a conflict.
   const repoRefs = new Map<string, CheckedDocument>();
   for (const c of checked) {
-    if (!c.verdict.ref) continue;
-    const first = repoRefs.get(c.verdict.ref);
+    if (!c.ref) continue;
+    const first = repoRefs.get(c.ref);
     if (first) {
-      const at = c.doc.locate(['metadata', 'name']);
       c.problems.push({
         file: c.file,
-        ...at,
+        ...c.nameAt,
         severity: 'error',
         rule: 'entity/duplicate',
-        message: `${c.verdict.ref} is already defined in ${first.file} at line ${first.doc.line}; give one of them another name or namespace.`,
-        entityRef: c.verdict.ref,
+        message: `${c.ref} is already defined in ${first.file} at line ${first.line}; give one of them another name or namespace.`,
+        entityRef: c.ref,
       });
     } else {
-      repoRefs.set(c.verdict.ref, c);
+      repoRefs.set(c.ref, c);
     }
   }
 
   const unresolved = new Set<string>();
-  const refSet = new Set(repoRefs.keys());
+  const level = levelOf('ref/unresolved', options);
+  const live = Boolean(options.knownEntityRefs);
   for (const c of checked) {
-    if (!c.verdict.entity || c.verdict.problems.length) continue;
-    for (const p of checkExtraRules({ file: c.file, verdict: c.verdict, repoRefs: refSet, options, unresolved })) {
-      const level = extraRuleIds.has(p.rule) ? levelOf(p.rule, options) : 'error';
+    for (const r of c.pending) {
+      if (repoRefs.has(r.ref) || options.knownEntityRefs?.has(r.ref)) continue;
+      unresolved.add(r.ref);
       if (level === 'off') continue;
-      const at = c.doc.locate(p.path, p.key);
       c.problems.push({
         file: c.file,
-        ...at,
+        line: r.line,
+        column: r.column,
         severity: level,
-        rule: p.rule,
-        message: p.message,
-        entityRef: c.verdict.ref,
+        rule: 'ref/unresolved',
+        message: r.message(live),
+        entityRef: c.ref,
       });
     }
   }
@@ -116,8 +149,8 @@ export function validateCatalogFiles(files: CatalogFile[], options: ValidateOpti
   const entities: ValidatedEntity[] = [];
   for (const c of checked) {
     problems.push(...c.problems);
-    if (c.verdict.entity && !c.doc.hasYamlErrors && !c.problems.some(p => p.severity === 'error')) {
-      entities.push({ entity: c.verdict.entity, ref: c.verdict.ref!, file: c.file, line: c.doc.line, column: c.doc.column });
+    if (c.entity && !c.hasYamlErrors && !c.problems.some(p => p.severity === 'error')) {
+      entities.push({ entity: c.entity, ref: c.ref!, file: c.file, line: c.line, column: c.column });
     }
   }
   problems.sort(byPosition);

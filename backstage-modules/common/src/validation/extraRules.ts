@@ -45,11 +45,13 @@ const hasGlob = (s: string) => /[*?[{]/.test(s);
 export interface ExtraContext {
   file: string;
   verdict: CatalogVerdict;
-  /** Refs of every entity in the files being validated. */
-  repoRefs: ReadonlySet<string>;
   options: ValidateOptions;
-  /** Collects refs nobody could resolve, for a live-catalog lookup. */
-  unresolved: Set<string>;
+}
+
+/** A well-formed reference the caller must still resolve against all files (`ref/unresolved`). */
+export interface PendingReference {
+  path: (string | number)[];
+  ref: string;
 }
 
 const AZURE_ANNOTATIONS: Record<string, { test: (v: string) => boolean; expected: string }> = {
@@ -60,12 +62,16 @@ const AZURE_ANNOTATIONS: Record<string, { test: (v: string) => boolean; expected
   'dev.azure.com/readme-path': { test: v => v.startsWith('/'), expected: 'a path from the repository root starting with /, e.g. /docs/README.md' },
 };
 
-/** Runs the extra rules on one document that got past the envelope. */
-export function checkExtraRules(ctx: ExtraContext): PathProblem[] {
+/**
+ * Runs the extra rules that need only this document (everything but `ref/unresolved`) and
+ * returns the references left to resolve once every file has been read.
+ */
+export function checkExtraRules(ctx: ExtraContext): { problems: PathProblem[]; pending: PendingReference[] } {
   const out: PathProblem[] = [];
+  const pending: PendingReference[] = [];
   const { verdict, options, file } = ctx;
   const entity = verdict.entity;
-  if (!entity) return out;
+  if (!entity) return { problems: out, pending };
   const add = (rule: string, path: (string | number)[], message: string, key = false) =>
     out.push({ rule, path, message, key });
   const exists = options.fileExists;
@@ -79,10 +85,7 @@ export function checkExtraRules(ctx: ExtraContext): PathProblem[] {
       );
       continue;
     }
-    if (ctx.repoRefs.has(r.ref) || options.knownEntityRefs?.has(r.ref)) continue;
-    ctx.unresolved.add(r.ref);
-    const where = options.knownEntityRefs ? 'neither in these files nor in the catalog' : 'in none of these files';
-    add('ref/unresolved', r.path, `${dotted(r.path)} refers to ${r.ref}, which is defined ${where}; check the name or define the entity.`);
+    pending.push({ path: r.path, ref: r.ref });
   }
 
   const annotations = entity.metadata.annotations ?? {};
@@ -152,5 +155,11 @@ export function checkExtraRules(ctx: ExtraContext): PathProblem[] {
       if (annotations[a] === undefined) add('policy/annotation', ['metadata', 'annotations'], `The policy requires the annotation ${a}; add it to metadata.annotations.`);
     }
   }
-  return out;
+  return { problems: out, pending };
+}
+
+/** The message of `ref/unresolved`. */
+export function unresolvedMessage(path: readonly (string | number)[], ref: string, liveChecked: boolean): string {
+  const where = liveChecked ? 'neither in these files nor in the catalog' : 'in none of these files';
+  return `${dotted(path)} refers to ${ref}, which is defined ${where}; check the name or define the entity.`;
 }

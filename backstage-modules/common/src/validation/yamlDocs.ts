@@ -4,11 +4,9 @@ import {
   Node as YamlNode,
   isAlias,
   isMap,
-  isPair,
   isScalar,
   isSeq,
   parseAllDocuments,
-  visit,
 } from 'yaml';
 import type { Problem } from '../problems';
 
@@ -175,23 +173,28 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     // Keys that are not strings (numbers, booleans, null, collections) become strings in JSON;
     // that silent change is almost always a mistake in a catalog file.
     let docFailed = false;
-    visit(doc, {
-      Pair(_, pair) {
-        if (!isPair(pair)) return;
-        const key = pair.key as YamlNode | null;
-        const ok = isScalar(key) && typeof key.value === 'string';
-        if (!ok) {
-          const offset = key?.range?.[0] ?? start;
-          const shown = isScalar(key) ? JSON.stringify(key.value) : key ? 'a collection' : 'an empty key';
-          problem(
-            offset,
-            'yaml/non-string-key',
-            `Map key ${shown} is not a string; quote it (e.g. "${isScalar(key) ? String(key.value) : 'key'}").`,
-          );
-          docFailed = true;
+    const stack: unknown[] = [doc.contents];
+    while (stack.length) {
+      const node = stack.pop();
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          const key = pair.key as YamlNode | null;
+          if (!(isScalar(key) && typeof key.value === 'string')) {
+            const offset = key?.range?.[0] ?? start;
+            const shown = isScalar(key) ? JSON.stringify(key.value) : key ? 'a collection' : 'an empty key';
+            problem(
+              offset,
+              'yaml/non-string-key',
+              `Map key ${shown} is not a string; quote it (e.g. "${isScalar(key) ? String(key.value) : 'key'}").`,
+            );
+            docFailed = true;
+          }
+          if (pair.value && !isScalar(pair.value)) stack.push(pair.value);
         }
-      },
-    });
+      } else if (isSeq(node)) {
+        for (const item of node.items) if (item && !isScalar(item)) stack.push(item);
+      }
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
