@@ -106,7 +106,18 @@ export function createPipelineCreateAction(options: AzureDevOpsActionOptions) {
       if (!yamlPath.startsWith('/')) yamlPath = `/${yamlPath}`;
       const client = await clientFor(input, provider, options);
       const project = await client.getProject(input.project);
-      const repo = await client.getRepository(project.name, repoRef);
+      let repo: { id: string; name: string };
+      try {
+        repo = await client.getRepository(project.name, repoRef);
+      } catch (e) {
+        // In a dry run, publish:azure (no dry-run support) has not created the
+        // repository; everything else is still checked.
+        if (!ctx.isDryRun || (e as Error).name !== 'NotFoundError') throw e;
+        ctx.logger.info(
+          `Dry run: repository '${repoRef}' does not exist yet; an earlier step is expected to create it.`,
+        );
+        repo = { id: '', name: repoRef };
+      }
       const existing = await client.findPipeline(project.name, name, folder);
       if (existing && input.failIfExists) {
         throw new ConflictError(
