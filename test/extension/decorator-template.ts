@@ -113,16 +113,24 @@ function planContext(plan: PlanContext): ExpressionContext {
 /** The steps the decorator adds to the planned job (template expressions applied). */
 export function expandForJob(text: string, plan: PlanContext): TemplateStep[] {
   const ctx = planContext(plan);
-  const expandValue = (v: unknown): unknown =>
-    typeof v === 'string'
-      ? expandTemplateString(v, ctx)
-      : Array.isArray(v)
-        ? v.map(expandValue)
-        : v && typeof v === 'object'
-          ? Object.fromEntries(
-              Object.entries(v).map(([k, x]) => [k, expandValue(x)]),
-            )
-          : v;
+  const expandValue = (v: unknown): unknown => {
+    if (typeof v === 'string') return expandTemplateString(v, ctx);
+    if (Array.isArray(v)) return v.map(expandValue);
+    if (!v || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      // Conditional insertion into a mapping: `${{ if cond }}: { key: value }`.
+      const guard = /^\$\{\{\s*if\s+(.*)\s*\}\}$/.exec(k);
+      if (guard) {
+        if (evaluateCondition(guard[1], ctx)) {
+          Object.assign(out, expandValue(x) as Record<string, unknown>);
+        }
+      } else {
+        out[k] = expandValue(x);
+      }
+    }
+    return out;
+  };
   return templateSteps(text)
     .filter(({ guard }) => guard === undefined || evaluateCondition(guard, ctx))
     .map(({ step }) => expandValue(step) as TemplateStep);

@@ -106,6 +106,14 @@ const cases: Case[] = [
     expect: ['validate:warn'],
   },
   {
+    name: 'an Entra ID connection gets its Azure Resource Manager connection as an input',
+    plan: { steps: [checkoutStep('self')], self: main },
+    run: {
+      variables: { ...withConnection, STAGEDOOR_AZURE_SUBSCRIPTION: 'arm-wif' },
+    },
+    expect: ['validate:warn', 'notify:warn'],
+  },
+  {
     name: 'a pull-request validation build runs nothing',
     plan: {
       steps: [checkoutStep('self')],
@@ -289,8 +297,13 @@ describe('the pipeline decorator extension (vss-extension.decorator.json)', () =
       const names = new Set(
         (task.json.inputs ?? []).flatMap(i => [i.name, ...(i.aliases ?? [])]),
       );
-      for (const input of Object.keys(step.inputs ?? {}))
+      // Keys of `${{ if }}:` blocks are inserted into the mapping when their condition holds.
+      const inputNames = Object.entries(step.inputs ?? {}).flatMap(([k, v]) =>
+        k.startsWith('${{') ? Object.keys(v as unknown as object) : [k],
+      );
+      for (const input of inputNames) {
         assert.ok(names.has(input), `${step.task} has no input ${input}`);
+      }
       for (const input of task.json.inputs ?? []) {
         if (input.required && input.defaultValue === undefined) {
           assert.ok(
@@ -372,6 +385,11 @@ describe('the pipeline decorator extension (vss-extension.decorator.json)', () =
         assert.ok(
           connection.includes(c.run.variables.STAGEDOOR_BACKSTAGE_CONNECTION),
           'notify uses the connection STAGEDOOR_BACKSTAGE_CONNECTION names',
+        );
+        assert.equal(
+          step.inputs?.azureSubscription,
+          c.run.variables.STAGEDOOR_AZURE_SUBSCRIPTION,
+          'azureSubscription is passed exactly when STAGEDOOR_AZURE_SUBSCRIPTION is set',
         );
       }
     });
