@@ -1,21 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { runTask, type AgentEndpoint } from '../fixtures/agent';
+import { runTask } from '../fixtures/agent';
+import { buildTasks, tokenEndpoint } from './helpers';
 import { TOKEN, component, eventually, startNotifyBackend, type NotifyBackend } from './backend';
 import { buildVariables, makeRepo, removeRepos, writeFiles } from './repo';
 
 const TASK = 'BackstageCatalogNotifyV1';
-const root = resolve(__dirname, '..', '..');
-
-export function buildTasks() {
-  execFileSync('flock', ['/tmp/stagedoor-build.lock', process.execPath, join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
-}
-
-export function tokenEndpoint(url: string, token = TOKEN): Record<string, AgentEndpoint> {
-  return { 'backstage-prod': { url, scheme: 'Token', parameters: { apitoken: token }, data: { authenticationMethod: 'token' } } };
-}
 
 /**
  * The bundled task, run the way the agent runs it, against a real catalog with the

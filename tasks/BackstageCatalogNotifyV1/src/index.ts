@@ -20,7 +20,8 @@ const reporter: Reporter = {
 };
 
 async function run() {
-  tl.setVariable('STAGEDOOR_NOTIFY_RAN', 'true', false, true);
+  // A job variable (not a step output): the decorator checks it to avoid running twice.
+  tl.setVariable('STAGEDOOR_NOTIFY_RAN', 'true');
   try {
     const source = sourceFromVariables(name => tl.getVariable(name));
     source.systemAccessToken =
@@ -44,6 +45,12 @@ async function run() {
       tl.setResult(tl.TaskResult.Succeeded, result.message);
       return;
     }
+    const verdict = { succeeded: tl.TaskResult.Succeeded, warnings: tl.TaskResult.SucceededWithIssues, failed: tl.TaskResult.Failed };
+    if (result.status === 'failed') {
+      // No outputs from a failed run: later steps must not act on entities that are not there.
+      tl.setResult(verdict.failed, result.message);
+      return;
+    }
     tl.setVariable('entityRefs', result.entities.map(e => e.ref).join(','), false, true);
     tl.setVariable('entityUrls', result.entities.map(e => e.url).join(','), false, true);
     if (result.sourceKey) tl.setVariable('sourceKey', result.sourceKey, false, true);
@@ -51,7 +58,6 @@ async function run() {
     const summary = join(tl.getVariable('Agent.TempDirectory') || process.cwd(), `backstage-catalog-${Date.now()}.md`);
     writeFileSync(summary, renderSummary(result, options.appBaseUrl ?? options.connection.url));
     tl.uploadSummary(summary);
-    const verdict = { succeeded: tl.TaskResult.Succeeded, warnings: tl.TaskResult.SucceededWithIssues, failed: tl.TaskResult.Failed };
     tl.setResult(verdict[result.status], result.message);
   } catch (error) {
     tl.setResult(tl.TaskResult.Failed, error instanceof Error ? error.message : String(error));

@@ -207,7 +207,12 @@ export class HttpClient {
     const error = (record.error ?? {}) as Record<string, any>;
     const pick = (key: string) => record[key] ?? error[key];
     if (status === 409 || status === 412) {
-      const newer = pick('newerCommit') ?? pick('currentCommit') ?? pick('appliedCommit');
+      // The push module says `… older than the last push applied for {key}: {commit} (build …)`.
+      const newer =
+        pick('newerCommit') ??
+        pick('currentCommit') ??
+        pick('appliedCommit') ??
+        /applied for [^\s:]+: ([0-9a-f]{7,64})/i.exec(said ?? '')?.[1];
       if (pick('stale') === true || newer !== undefined || /stale|newer|older/i.test(said ?? '')) {
         return new StalePushError(
           `Backstage already holds a newer push for this source${newer ? ` (commit ${newer})` : ''}; nothing was changed.` + suffix,
