@@ -22,6 +22,8 @@ export interface ValidateBenchResult {
   files: number;
   entities: number;
   wallMs: number;
+  /** User + system CPU time of the CLI process: what a busy machine does not inflate much. */
+  cpuMs: number;
   filesPerSecond: number;
   peakRssBytes: number;
   /** Problems the run reported (the generated files carry a few on purpose). */
@@ -67,12 +69,12 @@ export function writeBenchRepo(dir: string, files: number) {
 }
 
 /** Runs the built CLI once and measures it; peak RSS comes from the process itself at exit. */
-async function measure(dir: string): Promise<{ wallMs: number; peakRssBytes: number; stdout: string; exitCode: number | null }> {
+async function measure(dir: string): Promise<{ wallMs: number; cpuMs: number; peakRssBytes: number; stdout: string; exitCode: number | null }> {
   const rssFile = join(dir, '..', `rss-${process.pid}.txt`);
   const preload = join(dir, '..', `rss-${process.pid}.cjs`);
   writeFileSync(
     preload,
-    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS * 1024)));\n`,
+    `process.on('exit', () => { const u = process.resourceUsage(); require('node:fs').writeFileSync(${JSON.stringify(rssFile)}, JSON.stringify({ rss: u.maxRSS * 1024, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000 })); });\n`,
   );
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, ['--require', preload, cli, 'validate', '--format', 'json'], {
@@ -83,10 +85,10 @@ async function measure(dir: string): Promise<{ wallMs: number; peakRssBytes: num
   child.stdout.setEncoding('utf8').on('data', d => (stdout += d));
   const exitCode = await new Promise<number | null>(res => child.on('close', res));
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const peakRssBytes = Number(readFileSync(rssFile, 'utf8'));
+  const usage = JSON.parse(readFileSync(rssFile, 'utf8')) as { rss: number; cpuMs: number };
   rmSync(rssFile, { force: true });
   rmSync(preload, { force: true });
-  return { wallMs, peakRssBytes, stdout, exitCode };
+  return { wallMs, cpuMs: usage.cpuMs, peakRssBytes: usage.rss, stdout, exitCode };
 }
 
 /** Generates `files` entity files in a temporary folder, validates them with the built CLI, reports figures. */
@@ -106,6 +108,7 @@ export async function runValidateBench(options: { files?: number } = {}): Promis
       files,
       entities: files - 1 + 20,
       wallMs: run.wallMs,
+      cpuMs: run.cpuMs,
       filesPerSecond: files / (run.wallMs / 1000),
       peakRssBytes: run.peakRssBytes,
       problems,
@@ -130,6 +133,7 @@ async function main() {
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
   console.log(`stagedoor validate, ${r.files} files (${r.entities} entities), process start included`);
   console.log(`  wall time   ${(r.wallMs / 1000).toFixed(2)} s   (target ≤ ${(r.target.wallMs / 1000).toFixed(2)} s)`);
+  console.log(`  CPU time    ${(r.cpuMs / 1000).toFixed(2)} s   (${((r.cpuMs / r.files) * 1000).toFixed(0)} ms per 1,000 files)`);
   console.log(`  files/s     ${r.filesPerSecond.toFixed(0)}`);
   console.log(`  peak RSS    ${mb(r.peakRssBytes)}   (target ≤ ${mb(r.target.peakRssBytes)})`);
   console.log(`  problems    ${r.problems} (exit code ${r.exitCode})`);

@@ -4,6 +4,8 @@
  * catalog can resolve `$text`/`$json`/`$yaml` placeholders and Location targets the way it does
  * for a registered `url:` location. Used to ask the catalog for its verdict on a document.
  */
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import scaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import { mockServices, startTestBackend, TestBackend } from '@backstage/backend-test-utils';
 import { parseEntityYaml } from '@backstage/plugin-catalog-node';
 import { createServer, Server } from 'node:http';
@@ -62,8 +64,8 @@ export async function startCatalog(): Promise<CatalogUnderTest> {
 
   const backend: TestBackend = await startTestBackend({
     features: [
-      import('@backstage/plugin-catalog-backend'),
-      import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+      catalogPlugin,
+      scaffolderEntityModel,
       mockServices.rootConfig.factory({
         data: {
           backend: { reading: { allow: [{ host: `127.0.0.1:${filesPort}` }] } },

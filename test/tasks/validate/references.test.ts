@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { mockServices, startTestBackend, TestBackend } from '@backstage/backend-test-utils';
 import { runTask } from '../../fixtures/agent';
 import { cleanRepos, component, ensureBuilt, makeRepo } from './helpers';
@@ -32,7 +33,7 @@ describe('BackstageCatalogValidate@1 with references looked up in a live catalog
     });
     backend = await startTestBackend({
       features: [
-        import('@backstage/plugin-catalog-backend'),
+        catalogPlugin,
         mockServices.rootConfig.factory({
           data: {
             catalog: {

@@ -89,14 +89,27 @@ function nodeAt(
 /** Iterative depth check: recursion over hostile input is exactly what we must not do. */
 function depthOf(value: unknown): number {
   let max = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length) {
+    const v = values.pop();
+    const d = depths.pop()!;
     if (d > max) max = d;
     if (d > MAX_DEPTH) return d;
-    if (v && typeof v === 'object') {
-      for (const child of Object.values(v)) {
-        if (child && typeof child === 'object') stack.push([child, d + 1]);
+    if (Array.isArray(v)) {
+      for (const child of v) {
+        if (child && typeof child === 'object') {
+          values.push(child);
+          depths.push(d + 1);
+        }
+      }
+    } else if (v && typeof v === 'object') {
+      for (const k in v as Record<string, unknown>) {
+        const child = (v as Record<string, unknown>)[k];
+        if (child && typeof child === 'object') {
+          values.push(child);
+          depths.push(d + 1);
+        }
       }
     }
   }

@@ -67,6 +67,16 @@ function readPolicy(root: string, policyFile: string | undefined): { policy: Val
   return parsePolicyFile(readFileSync(path, 'utf8'), explicit || '.stagedoor.yaml');
 }
 
+/** Remembers answers: many entities point at the same folders (and the engine may run twice). */
+function cached(fn: (path: string) => boolean): (path: string) => boolean {
+  const seen = new Map<string, boolean>();
+  return path => {
+    let hit = seen.get(path);
+    if (hit === undefined) seen.set(path, (hit = fn(path)));
+    return hit;
+  };
+}
+
 /**
  * Finds the catalog files, validates them with the shared engine (references to files checked
  * on disk, references to entities optionally against the live catalog), reports every problem
@@ -103,7 +113,7 @@ export async function runValidate(options: ValidateRunOptions, reporter: Reporte
   const engineOptions: ValidateOptions = {
     strict,
     policy,
-    fileExists: p => existsSync(join(root, p)),
+    fileExists: cached(p => existsSync(join(root, p))),
   };
   let result = validateCatalogFiles(files, engineOptions);
   if (options.checkReferences && options.backstage && result.unresolvedRefs?.length) {
