@@ -12,6 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import yaml from 'yaml';
 import selfsigned from 'selfsigned';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import scaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import publishAzureModule from '@backstage/plugin-scaffolder-backend-module-azure';
+import stagedoorAzureDevOps from '@stagedoor/plugin-scaffolder-backend-module-azure-devops';
 import {
   mockCredentials,
   mockServices,
@@ -65,7 +70,7 @@ describe('example templates through the real scaffolder', function () {
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
     const pems = await selfsigned.generate(
       [{ name: 'commonName', value: '127.0.0.1' }],
-      { days: 1, keySize: 2048 },
+      { keySize: 2048 },
     );
     fake = await startFake({
       tls: { key: pems.private, cert: pems.cert },
@@ -113,14 +118,12 @@ describe('example templates through the real scaffolder', function () {
 
     backend = await startTestBackend({
       features: [
-        import('@backstage/plugin-catalog-backend'),
-        import(
-          '@backstage/plugin-catalog-backend-module-scaffolder-entity-model'
-        ),
-        import('@backstage/plugin-scaffolder-backend'),
+        catalogPlugin,
+        scaffolderEntityModel,
+        scaffolderPlugin,
         // The real publish:azure, for the dry runs of the shipped templates.
-        import('@backstage/plugin-scaffolder-backend-module-azure'),
-        import('@stagedoor/plugin-scaffolder-backend-module-azure-devops'),
+        publishAzureModule,
+        stagedoorAzureDevOps,
         fakePublishModule(fake),
         mockServices.rootConfig.factory({
           data: {
@@ -208,9 +211,9 @@ describe('example templates through the real scaffolder', function () {
       },
       120_000,
     );
-    const events: any[] = await (
+    const events = (await (
       await fetch(`${api}/scaffolder/v2/tasks/${id}/events`, { headers: auth })
-    ).json();
+    ).json()) as any[];
     const log = events
       .map(e => e.body?.message)
       .filter(Boolean)
