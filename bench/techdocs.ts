@@ -11,13 +11,25 @@
  * on a shared 2-core machine wall time swings with the load, CPU time does not.
  */
 import { BlobServiceClient } from '@azure/storage-blob';
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import { Publisher } from '@backstage/plugin-techdocs-node';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CollectingReporter } from '../tasks/shared/src/reporter';
-import { createContainerClient, listSiteFiles, publishSite } from '../tasks/shared/src/techdocs';
+import {
+  createContainerClient,
+  listSiteFiles,
+  publishSite,
+} from '../tasks/shared/src/techdocs';
 import { startAzurite } from '../test/fixtures/azurite';
 import { type BenchRow, renderTable, seconds } from './table';
 
@@ -30,56 +42,108 @@ export interface CpuSplit {
 export interface TechDocsBenchResult {
   pages: number;
   /** Where the time went, per publish: the client's CPU and Azurite's. */
-  cpu: Record<'oursFull' | 'theirsFull' | 'oursChange' | 'theirsChange', CpuSplit>;
+  cpu: Record<
+    'oursFull' | 'theirsFull' | 'oursChange' | 'theirsChange',
+    CpuSplit
+  >;
   files: number;
   siteBytes: number;
-  ours: { fullMs: number; fullFiles: number; fullBytes: number; changeMs: number; changeFiles: number; changeBytes: number };
-  techdocsNode: { fullMs: number; fullFiles: number; fullBytes: number; changeMs: number; changeFiles: number; changeBytes: number };
+  ours: {
+    fullMs: number;
+    fullFiles: number;
+    fullBytes: number;
+    changeMs: number;
+    changeFiles: number;
+    changeBytes: number;
+  };
+  techdocsNode: {
+    fullMs: number;
+    fullFiles: number;
+    fullBytes: number;
+    changeMs: number;
+    changeFiles: number;
+    changeBytes: number;
+  };
 }
 
 /** A MkDocs-shaped site: `pages` pages of ~6 KB with a shared nav, assets, metadata. */
 function writeSite(dir: string, pages: number, version: (i: number) => number) {
-  const nav = Array.from({ length: Math.min(pages, 40) }, (_, i) => `<li><a href="../p${i}/">Page ${i}</a></li>`).join('');
+  const nav = Array.from(
+    { length: Math.min(pages, 40) },
+    (_, i) => `<li><a href="../p${i}/">Page ${i}</a></li>`,
+  ).join('');
   mkdirSync(join(dir, 'assets'), { recursive: true });
-  writeFileSync(join(dir, 'assets', 'site.css'), 'body{font-family:sans-serif}'.repeat(200));
-  writeFileSync(join(dir, 'index.html'), `<html><body><ul>${nav}</ul><h1>Home</h1></body></html>`);
+  writeFileSync(
+    join(dir, 'assets', 'site.css'),
+    'body{font-family:sans-serif}'.repeat(200),
+  );
+  writeFileSync(
+    join(dir, 'index.html'),
+    `<html><body><ul>${nav}</ul><h1>Home</h1></body></html>`,
+  );
   for (let i = 0; i < pages; i++) {
     mkdirSync(join(dir, `p${i}`), { recursive: true });
-    const text = `Paragraph ${i} of the generated documentation, version ${version(i)}. `.repeat(60);
-    writeFileSync(join(dir, `p${i}`, 'index.html'), `<html><body><ul>${nav}</ul><h1>Page ${i}</h1><p>${text}</p></body></html>`);
+    const text =
+      `Paragraph ${i} of the generated documentation, version ${version(i)}. `.repeat(
+        60,
+      );
+    writeFileSync(
+      join(dir, `p${i}`, 'index.html'),
+      `<html><body><ul>${nav}</ul><h1>Page ${i}</h1><p>${text}</p></body></html>`,
+    );
   }
 }
 
 function writeMetadata(dir: string, timestamp: number) {
-  writeFileSync(join(dir, 'techdocs_metadata.json'), `${JSON.stringify({ site_name: 'Bench', build_timestamp: timestamp, files: [] })}\n`);
+  writeFileSync(
+    join(dir, 'techdocs_metadata.json'),
+    `${JSON.stringify({ site_name: 'Bench', build_timestamp: timestamp, files: [] })}\n`,
+  );
 }
 
-async function siteSize(dir: string): Promise<{ files: number; bytes: number }> {
+async function siteSize(
+  dir: string,
+): Promise<{ files: number; bytes: number }> {
   const files = await listSiteFiles(dir);
-  return { files: files.length, bytes: files.reduce((n, f) => n + statSync(join(dir, f)).size, 0) };
+  return {
+    files: files.length,
+    bytes: files.reduce((n, f) => n + statSync(join(dir, f)).size, 0),
+  };
 }
 
 /** utime + stime of a process, in ms (Linux). */
 function processCpuMs(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .split(') ')[1]
+      .split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
   } catch {
     return NaN;
   }
 }
 
-async function timed<T>(azuritePid: number, work: () => Promise<T>): Promise<{ value: T; ms: number; cpu: CpuSplit }> {
+async function timed<T>(
+  azuritePid: number,
+  work: () => Promise<T>,
+): Promise<{ value: T; ms: number; cpu: CpuSplit }> {
   const client = process.cpuUsage();
   const azurite = processCpuMs(azuritePid);
   const started = performance.now();
   const value = await work();
   const ms = performance.now() - started;
   const used = process.cpuUsage(client);
-  return { value, ms, cpu: { clientCpuMs: (used.user + used.system) / 1000, azuriteCpuMs: processCpuMs(azuritePid) - azurite } };
+  return {
+    value,
+    ms,
+    cpu: {
+      clientCpuMs: (used.user + used.system) / 1000,
+      azuriteCpuMs: processCpuMs(azuritePid) - azurite,
+    },
+  };
 }
 
-const quietLogger: any = {
+const quietLogger: LoggerService = {
   info() {},
   warn() {},
   error() {},
@@ -90,44 +154,85 @@ const quietLogger: any = {
 };
 
 /** Publishes a `pages`-page site both ways, full and after a one-page change. */
-export async function runTechDocsBench(options: { pages?: number } = {}): Promise<TechDocsBenchResult> {
+export async function runTechDocsBench(
+  options: { pages?: number } = {},
+): Promise<TechDocsBenchResult> {
   const pages = options.pages ?? 200;
   const azurite = await startAzurite();
   const site = mkdtempSync(join(tmpdir(), 'stagedoor-bench-site-'));
   try {
-    const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    const service = BlobServiceClient.fromConnectionString(
+      azurite.connectionString,
+    );
     await service.getContainerClient('ours').create();
     await service.getContainerClient('techdocs-node').create();
-    const ours = createContainerClient({ connectionString: azurite.connectionString, containerName: 'ours' });
+    const ours = createContainerClient({
+      connectionString: azurite.connectionString,
+      containerName: 'ours',
+    });
     const theirs = await Publisher.fromConfig(
       new ConfigReader({
         techdocs: {
           publisher: {
             type: 'azureBlobStorage',
-            azureBlobStorage: { containerName: 'techdocs-node', connectionString: azurite.connectionString },
+            azureBlobStorage: {
+              containerName: 'techdocs-node',
+              connectionString: azurite.connectionString,
+            },
           },
         },
       }),
-      { logger: quietLogger, discovery: { getBaseUrl: async () => '', getExternalBaseUrl: async () => '' } },
+      {
+        logger: quietLogger,
+        discovery: {
+          getBaseUrl: async () => '',
+          getExternalBaseUrl: async () => '',
+        },
+      },
     );
-    const entity = { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'bench', namespace: 'default' } };
-    const docsEntity = { namespace: 'default', kind: 'Component', name: 'bench' };
+    const entity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: { name: 'bench', namespace: 'default' },
+    };
+    const docsEntity = {
+      namespace: 'default',
+      kind: 'Component',
+      name: 'bench',
+    };
     const reporter = new CollectingReporter();
 
     // Warm both clients and Azurite up on a tiny site so neither pays the first connection.
     const warm = mkdtempSync(join(tmpdir(), 'stagedoor-bench-warm-'));
     writeSite(warm, 5, () => 0);
     writeMetadata(warm, 0);
-    await publishSite({ siteDir: warm, entity: { ...docsEntity, name: 'warm' }, container: ours, reporter });
-    await theirs.publish({ entity: { ...entity, metadata: { ...entity.metadata, name: 'warm' } }, directory: warm });
+    await publishSite({
+      siteDir: warm,
+      entity: { ...docsEntity, name: 'warm' },
+      container: ours,
+      reporter,
+    });
+    await theirs.publish({
+      entity: { ...entity, metadata: { ...entity.metadata, name: 'warm' } },
+      directory: warm,
+    });
     rmSync(warm, { recursive: true, force: true });
 
     writeSite(site, pages, () => 1);
     writeMetadata(site, 1);
     const full = await siteSize(site);
 
-    const oursFull = await timed(azurite.pid, () => publishSite({ siteDir: site, entity: docsEntity, container: ours, reporter }));
-    const theirsFull = await timed(azurite.pid, () => theirs.publish({ entity, directory: site }));
+    const oursFull = await timed(azurite.pid, () =>
+      publishSite({
+        siteDir: site,
+        entity: docsEntity,
+        container: ours,
+        reporter,
+      }),
+    );
+    const theirsFull = await timed(azurite.pid, () =>
+      theirs.publish({ entity, directory: site }),
+    );
 
     // One page changes; the metadata's build_timestamp changes with every build.
     const changed = Math.floor(pages / 2);
@@ -135,14 +240,28 @@ export async function runTechDocsBench(options: { pages?: number } = {}): Promis
     writeMetadata(site, 2);
     const after = await siteSize(site);
 
-    const oursChange = await timed(azurite.pid, () => publishSite({ siteDir: site, entity: docsEntity, container: ours, reporter }));
-    const theirsChange = await timed(azurite.pid, () => theirs.publish({ entity, directory: site }));
+    const oursChange = await timed(azurite.pid, () =>
+      publishSite({
+        siteDir: site,
+        entity: docsEntity,
+        container: ours,
+        reporter,
+      }),
+    );
+    const theirsChange = await timed(azurite.pid, () =>
+      theirs.publish({ entity, directory: site }),
+    );
 
     return {
       pages,
       files: full.files,
       siteBytes: full.bytes,
-      cpu: { oursFull: oursFull.cpu, theirsFull: theirsFull.cpu, oursChange: oursChange.cpu, theirsChange: theirsChange.cpu },
+      cpu: {
+        oursFull: oursFull.cpu,
+        theirsFull: theirsFull.cpu,
+        oursChange: oursChange.cpu,
+        theirsChange: theirsChange.cpu,
+      },
       ours: {
         fullMs: oursFull.ms,
         fullFiles: oursFull.value.uploaded.length,
@@ -172,7 +291,10 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const cpu = (c: CpuSplit) => c.clientCpuMs + c.azuriteCpuMs;
 
 /** The P4 lines of the bench table. */
-export function techdocsRows(r: TechDocsBenchResult, full: boolean): BenchRow[] {
+export function techdocsRows(
+  r: TechDocsBenchResult,
+  full: boolean,
+): BenchRow[] {
   const judge = full || r.pages >= 1000;
   const changeRatio = r.techdocsNode.changeMs / r.ours.changeMs;
   const fullRatio = r.techdocsNode.fullMs / r.ours.fullMs;

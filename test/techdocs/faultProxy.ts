@@ -16,7 +16,10 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(azuritePort: number, allowPuts: number): Promise<FaultProxy> {
+export async function startFaultProxy(
+  azuritePort: number,
+  allowPuts: number,
+): Promise<FaultProxy> {
   const state = { passedPuts: 0, refusedPuts: 0 };
   const server = createServer((req, res) => {
     if (req.method === 'PUT' && state.passedPuts >= allowPuts) {
@@ -25,13 +28,22 @@ export async function startFaultProxy(azuritePort: number, allowPuts: number): P
       const body =
         '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationPermissionMismatch</Code>' +
         '<Message>This request is not authorized to perform this operation using this permission.</Message></Error>';
-      res.writeHead(403, { 'content-type': 'application/xml', 'x-ms-error-code': 'AuthorizationPermissionMismatch' });
+      res.writeHead(403, {
+        'content-type': 'application/xml',
+        'x-ms-error-code': 'AuthorizationPermissionMismatch',
+      });
       res.end(body);
       return;
     }
     if (req.method === 'PUT') state.passedPuts++;
     const upstream = request(
-      { host: '127.0.0.1', port: azuritePort, method: req.method, path: req.url, headers: req.headers },
+      {
+        host: '127.0.0.1',
+        port: azuritePort,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
       up => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
@@ -43,7 +55,9 @@ export async function startFaultProxy(azuritePort: number, allowPuts: number): P
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    connectionString: azuriteConnectionString(`http://127.0.0.1:${port}/devstoreaccount1`),
+    connectionString: azuriteConnectionString(
+      `http://127.0.0.1:${port}/devstoreaccount1`,
+    ),
     get passedPuts() {
       return state.passedPuts;
     },

@@ -1,11 +1,22 @@
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CollectingReporter } from '../../tasks/shared/src/reporter';
-import { createContainerClient, listPublished, md5Base64, publishSite } from '../../tasks/shared/src/techdocs';
+import {
+  createContainerClient,
+  listPublished,
+  md5Base64,
+  publishSite,
+} from '../../tasks/shared/src/techdocs';
 import { RunningAzurite, startAzurite } from '../fixtures/azurite';
 import { startFaultProxy } from './faultProxy';
 
@@ -18,8 +29,13 @@ function writeSite(dir: string, files: Record<string, string>) {
   }
 }
 
-async function readBlob(container: ContainerClient, name: string): Promise<string> {
-  return (await container.getBlockBlobClient(name).downloadToBuffer()).toString('utf8');
+async function readBlob(
+  container: ContainerClient,
+  name: string,
+): Promise<string> {
+  return (await container.getBlockBlobClient(name).downloadToBuffer()).toString(
+    'utf8',
+  );
 }
 
 describe('techdocs incremental publish to Azure Blob Storage (Azurite)', function () {
@@ -36,43 +52,80 @@ describe('techdocs incremental publish to Azure Blob Storage (Azurite)', functio
   });
   beforeEach(async () => {
     const name = `td-${randomUUID().slice(0, 8)}`;
-    await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name).create();
-    container = createContainerClient({ connectionString: azurite.connectionString, containerName: name });
+    await BlobServiceClient.fromConnectionString(azurite.connectionString)
+      .getContainerClient(name)
+      .create();
+    container = createContainerClient({
+      connectionString: azurite.connectionString,
+      containerName: name,
+    });
     site = mkdtempSync(join(tmpdir(), 'stagedoor-site-'));
     writeSite(site, {
       'index.html': '<h1>Home</h1>',
       'guide/index.html': '<h1>Guide</h1>',
       'old/index.html': '<h1>Old</h1>',
       'css/site.css': 'body{}',
-      'techdocs_metadata.json': '{"site_name":"Payments","build_timestamp":1,"files":[]}\n',
+      'techdocs_metadata.json':
+        '{"site_name":"Payments","build_timestamp":1,"files":[]}\n',
     });
   });
   afterEach(() => rmSync(site, { recursive: true, force: true }));
 
   const publish = (extra: Partial<Parameters<typeof publishSite>[0]> = {}) =>
-    publishSite({ siteDir: site, entity, container, reporter: new CollectingReporter(), ...extra });
+    publishSite({
+      siteDir: site,
+      entity,
+      container,
+      reporter: new CollectingReporter(),
+      ...extra,
+    });
 
   it('uploads every file under the lower-cased triplet, with content type and Content-MD5, metadata last', async () => {
     const report = await publish();
     assert.equal(report.uploaded.length, 5);
-    assert.equal(report.uploaded.at(-1), 'default/component/payments/techdocs_metadata.json');
+    assert.equal(
+      report.uploaded.at(-1),
+      'default/component/payments/techdocs_metadata.json',
+    );
     assert.equal(report.skipped, 0);
-    const props = await container.getBlockBlobClient('default/component/payments/index.html').getProperties();
+    const props = await container
+      .getBlockBlobClient('default/component/payments/index.html')
+      .getProperties();
     assert.equal(props.contentType, 'text/html; charset=utf-8');
-    assert.equal(Buffer.from(props.contentMD5!).toString('base64'), md5Base64(Buffer.from('<h1>Home</h1>')));
-    assert.equal(await readBlob(container, 'default/component/payments/guide/index.html'), '<h1>Guide</h1>');
+    assert.equal(
+      Buffer.from(props.contentMD5!).toString('base64'),
+      md5Base64(Buffer.from('<h1>Home</h1>')),
+    );
+    assert.equal(
+      await readBlob(container, 'default/component/payments/guide/index.html'),
+      '<h1>Guide</h1>',
+    );
   });
 
   it('uploads only changed files and deletes removed ones on the next run', async () => {
     await publish();
-    writeSite(site, { 'guide/index.html': '<h1>Guide v2</h1>', 'techdocs_metadata.json': '{"build_timestamp":2}\n' });
+    writeSite(site, {
+      'guide/index.html': '<h1>Guide v2</h1>',
+      'techdocs_metadata.json': '{"build_timestamp":2}\n',
+    });
     unlinkSync(join(site, 'old', 'index.html'));
     const report = await publish();
-    assert.deepEqual(report.uploaded, ['default/component/payments/guide/index.html', 'default/component/payments/techdocs_metadata.json']);
+    assert.deepEqual(report.uploaded, [
+      'default/component/payments/guide/index.html',
+      'default/component/payments/techdocs_metadata.json',
+    ]);
     assert.equal(report.skipped, 2);
-    assert.deepEqual(report.deleted, ['default/component/payments/old/index.html']);
-    assert.equal(report.bytes, Buffer.byteLength('<h1>Guide v2</h1>') + Buffer.byteLength('{"build_timestamp":2}\n'));
-    const names = [...(await listPublished(container, 'default/component/payments/')).keys()].sort();
+    assert.deepEqual(report.deleted, [
+      'default/component/payments/old/index.html',
+    ]);
+    assert.equal(
+      report.bytes,
+      Buffer.byteLength('<h1>Guide v2</h1>') +
+        Buffer.byteLength('{"build_timestamp":2}\n'),
+    );
+    const names = [
+      ...(await listPublished(container, 'default/component/payments/')).keys(),
+    ].sort();
     assert.deepEqual(names, [
       'default/component/payments/css/site.css',
       'default/component/payments/guide/index.html',
@@ -82,12 +135,17 @@ describe('techdocs incremental publish to Azure Blob Storage (Azurite)', functio
   });
 
   it('reads every page of the listing before deciding what is stale', async () => {
-    for (let i = 0; i < 12; i++) writeSite(site, { [`p${i}/index.html`]: `page ${i}` });
+    for (let i = 0; i < 12; i++)
+      writeSite(site, { [`p${i}/index.html`]: `page ${i}` });
     await publish();
     for (let i = 0; i < 12; i++) unlinkSync(join(site, `p${i}`, 'index.html'));
     const report = await publish({ listPageSize: 5 });
     assert.equal(report.deleted.length, 12);
-    assert.equal(report.uploaded.length, 0, 'the metadata did not change either');
+    assert.equal(
+      report.uploaded.length,
+      0,
+      'the metadata did not change either',
+    );
     assert.equal(report.skipped, 5);
   });
 
@@ -99,7 +157,9 @@ describe('techdocs incremental publish to Azure Blob Storage (Azurite)', functio
 
   it('keeps the triplet case with legacyCaseSensitive', async () => {
     const report = await publish({ legacyCaseSensitive: true });
-    assert.ok(report.uploaded.includes('default/Component/Payments/index.html'));
+    assert.ok(
+      report.uploaded.includes('default/Component/Payments/index.html'),
+    );
   });
 
   it('leaves the previous version readable when a run fails midway, and the next run completes it', async () => {
@@ -113,34 +173,77 @@ describe('techdocs incremental publish to Azure Blob Storage (Azurite)', functio
     unlinkSync(join(site, 'old', 'index.html'));
     const proxy = await startFaultProxy(azurite.port, 1);
     try {
-      const broken = createContainerClient({ connectionString: proxy.connectionString, containerName: container.containerName });
-      await assert.rejects(publish({ container: broken, concurrency: 1 }), /Access denied .*Storage Blob Data Contributor/);
+      const broken = createContainerClient({
+        connectionString: proxy.connectionString,
+        containerName: container.containerName,
+      });
+      await assert.rejects(
+        publish({ container: broken, concurrency: 1 }),
+        /Access denied .*Storage Blob Data Contributor/,
+      );
       assert.equal(proxy.passedPuts, 1);
     } finally {
       await proxy.close();
     }
     // The reader's entry point is still the old one, and nothing it lists is gone.
-    assert.equal(await readBlob(container, 'default/component/payments/techdocs_metadata.json'), '{"site_name":"Payments","build_timestamp":1,"files":[]}\n');
-    assert.equal(await readBlob(container, 'default/component/payments/old/index.html'), '<h1>Old</h1>');
+    assert.equal(
+      await readBlob(
+        container,
+        'default/component/payments/techdocs_metadata.json',
+      ),
+      '{"site_name":"Payments","build_timestamp":1,"files":[]}\n',
+    );
+    assert.equal(
+      await readBlob(container, 'default/component/payments/old/index.html'),
+      '<h1>Old</h1>',
+    );
     const report = await publish();
-    assert.equal(report.uploaded.length, 3, 'two pages left over, then the metadata');
+    assert.equal(
+      report.uploaded.length,
+      3,
+      'two pages left over, then the metadata',
+    );
     assert.equal(report.skipped, 1);
-    assert.deepEqual(report.deleted, ['default/component/payments/old/index.html']);
-    assert.equal(await readBlob(container, 'default/component/payments/techdocs_metadata.json'), '{"build_timestamp":2}\n');
+    assert.deepEqual(report.deleted, [
+      'default/component/payments/old/index.html',
+    ]);
+    assert.equal(
+      await readBlob(
+        container,
+        'default/component/payments/techdocs_metadata.json',
+      ),
+      '{"build_timestamp":2}\n',
+    );
   });
 
   it('says how to create a missing container', async () => {
-    const missing = createContainerClient({ connectionString: azurite.connectionString, containerName: 'no-such-container' });
-    await assert.rejects(publish({ container: missing }), /container 'no-such-container' of storage account 'devstoreaccount1' does not exist\. Create it/);
+    const missing = createContainerClient({
+      connectionString: azurite.connectionString,
+      containerName: 'no-such-container',
+    });
+    await assert.rejects(
+      publish({ container: missing }),
+      /container 'no-such-container' of storage account 'devstoreaccount1' does not exist\. Create it/,
+    );
   });
 
   it('rejects an invalid container name before calling Azure', () => {
-    assert.throws(() => createContainerClient({ connectionString: azurite.connectionString, containerName: 'Tech_Docs' }), /not a valid container name/);
+    assert.throws(
+      () =>
+        createContainerClient({
+          connectionString: azurite.connectionString,
+          containerName: 'Tech_Docs',
+        }),
+      /not a valid container name/,
+    );
   });
 
   it('refuses a folder that is not a built site', async () => {
     unlinkSync(join(site, 'techdocs_metadata.json'));
     await assert.rejects(publish(), /has no techdocs_metadata\.json/);
-    await assert.rejects(publish({ siteDir: join(site, 'nope') }), /does not exist: build the docs first/);
+    await assert.rejects(
+      publish({ siteDir: join(site, 'nope') }),
+      /does not exist: build the docs first/,
+    );
   });
 });

@@ -4,12 +4,21 @@
  * publishes them to Azurite; a real Backstage backend with the real techdocs
  * plugin (builder external, azureBlobStorage publisher) serves what it wrote.
  */
+import type { BackendFeature } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { BlobServiceClient } from '@azure/storage-blob';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,6 +28,12 @@ import { TaskRun, runTask } from '../fixtures/agent';
 import { startFaultProxy } from './faultProxy';
 
 const TASK = 'BackstageTechDocsPublishV1';
+
+/** A backend plugin's default export (TypeScript's Node16 CommonJS view of these packages wraps it). */
+function plugin(name: string): BackendFeature {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(name).default;
+}
 const repoRoot = resolve(__dirname, '..', '..');
 
 function writeRepo(dir: string) {
@@ -27,9 +42,18 @@ function writeRepo(dir: string) {
     join(dir, 'catalog-info.yaml'),
     'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: sample-service\n  title: Sample Service\n  annotations:\n    backstage.io/techdocs-ref: dir:.\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n',
   );
-  writeFileSync(join(dir, 'mkdocs.yml'), 'site_name: Sample Service\nsite_description: How the sample works\n');
-  writeFileSync(join(dir, 'docs', 'index.md'), '# Welcome to the sample\n\nStart here.\n');
-  writeFileSync(join(dir, 'docs', 'guide.md'), '# Guide\n\nVersion one of the guide.\n');
+  writeFileSync(
+    join(dir, 'mkdocs.yml'),
+    'site_name: Sample Service\nsite_description: How the sample works\n',
+  );
+  writeFileSync(
+    join(dir, 'docs', 'index.md'),
+    '# Welcome to the sample\n\nStart here.\n',
+  );
+  writeFileSync(
+    join(dir, 'docs', 'guide.md'),
+    '# Guide\n\nVersion one of the guide.\n',
+  );
   writeFileSync(join(dir, 'docs', 'old.md'), '# Old page\n\nSoon gone.\n');
 }
 
@@ -41,9 +65,17 @@ describe('BackstageTechDocsPublish@1 end to end (agent harness, MkDocs, Azurite,
   let backend: { stop(): Promise<void> } | undefined;
   let baseUrl: string;
 
-  const run = (inputs: Record<string, string> = {}, extra: Partial<Parameters<typeof runTask>[1]> = {}): Promise<TaskRun> =>
+  const run = (
+    inputs: Record<string, string> = {},
+    extra: Partial<Parameters<typeof runTask>[1]> = {},
+  ): Promise<TaskRun> =>
     runTask(TASK, {
-      inputs: { containerName, connectionString: azurite.connectionString, omitTechdocsCorePlugin: 'true', ...inputs },
+      inputs: {
+        containerName,
+        connectionString: azurite.connectionString,
+        omitTechdocsCorePlugin: 'true',
+        ...inputs,
+      },
       variables: { 'Build.SourceVersion': 'c0ffee1' },
       sourcesDirectory: repo,
       timeoutMs: 90_000,
@@ -60,11 +92,15 @@ describe('BackstageTechDocsPublish@1 end to end (agent harness, MkDocs, Azurite,
       this.skip(); // `.ci/run` installs it: apt-get install -y mkdocs mkdocs-material
     }
     if (!existsSync(join(repoRoot, 'tasks', TASK, 'dist', 'index.js'))) {
-      execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+      execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], {
+        stdio: 'inherit',
+      });
     }
     azurite = await startAzurite();
     containerName = `techdocs-${randomUUID().slice(0, 8)}`;
-    await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(containerName).create();
+    await BlobServiceClient.fromConnectionString(azurite.connectionString)
+      .getContainerClient(containerName)
+      .create();
     repo = mkdtempSync(join(tmpdir(), 'stagedoor-docs-repo-'));
     writeRepo(repo);
   });
@@ -77,10 +113,19 @@ describe('BackstageTechDocsPublish@1 end to end (agent harness, MkDocs, Azurite,
 
   it('builds and publishes the site, masking the storage key', async () => {
     const result = await run();
-    assert.equal(result.result, 'Succeeded', `${result.resultMessage}\n${result.stdout}\n${result.stderr}`);
+    assert.equal(
+      result.result,
+      'Succeeded',
+      `${result.resultMessage}\n${result.stdout}\n${result.stderr}`,
+    );
     assert.ok(Number(result.variables.filesUploaded) > 5);
     assert.equal(result.variables.filesDeleted, '0');
-    assert.ok(result.log.some(l => /default\/component\/sample-service: uploaded \d+ file/.test(l)), result.log.join('\n'));
+    assert.ok(
+      result.log.some(l =>
+        /default\/component\/sample-service: uploaded \d+ file/.test(l),
+      ),
+      result.log.join('\n'),
+    );
     const key = /AccountKey=([^;]+)/.exec(azurite.connectionString)![1];
     assert.ok(result.secrets.includes(key));
     assert.ok(!result.log.join('\n').includes(key));
@@ -91,36 +136,55 @@ describe('BackstageTechDocsPublish@1 end to end (agent harness, MkDocs, Azurite,
       features: [
         mockServices.rootConfig.factory({
           data: {
-            backend: { baseUrl: 'http://localhost:0', database: { client: 'better-sqlite3', connection: ':memory:' } },
+            backend: {
+              baseUrl: 'http://localhost:0',
+              database: { client: 'better-sqlite3', connection: ':memory:' },
+            },
             catalog: {
-              locations: [{ type: 'file', target: join(repo, 'catalog-info.yaml') }],
+              locations: [
+                { type: 'file', target: join(repo, 'catalog-info.yaml') },
+              ],
               processingInterval: { seconds: 1 },
             },
             techdocs: {
               builder: 'external',
-              publisher: { type: 'azureBlobStorage', azureBlobStorage: { containerName, connectionString: azurite.connectionString } },
+              publisher: {
+                type: 'azureBlobStorage',
+                azureBlobStorage: {
+                  containerName,
+                  connectionString: azurite.connectionString,
+                },
+              },
             },
           },
         }),
-        import('@backstage/plugin-catalog-backend'),
-        import('@backstage/plugin-techdocs-backend') as any,
+        plugin('@backstage/plugin-catalog-backend'),
+        plugin('@backstage/plugin-techdocs-backend'),
       ],
     });
     backend = started;
     baseUrl = `http://127.0.0.1:${(started.server as Server).address() && ((started.server as Server).address() as AddressInfo).port}`;
 
-    const page = await get('/api/techdocs/static/docs/default/component/sample-service/index.html');
+    const page = await get(
+      '/api/techdocs/static/docs/default/component/sample-service/index.html',
+    );
     assert.equal(page.status, 200);
     assert.match(page.text, /Welcome to the sample/);
-    const guide = await get('/api/techdocs/static/docs/default/Component/sample-service/guide/index.html');
+    const guide = await get(
+      '/api/techdocs/static/docs/default/Component/sample-service/guide/index.html',
+    );
     assert.match(guide.text, /Version one of the guide/);
 
     // The metadata route needs the entity in the catalog first.
     const deadline = Date.now() + 60_000;
-    let metadata = await get('/api/techdocs/metadata/techdocs/default/component/sample-service');
+    let metadata = await get(
+      '/api/techdocs/metadata/techdocs/default/component/sample-service',
+    );
     while (metadata.status !== 200 && Date.now() < deadline) {
       await new Promise(r => setTimeout(r, 250));
-      metadata = await get('/api/techdocs/metadata/techdocs/default/component/sample-service');
+      metadata = await get(
+        '/api/techdocs/metadata/techdocs/default/component/sample-service',
+      );
     }
     assert.equal(metadata.status, 200, metadata.text);
     const json = JSON.parse(metadata.text);
@@ -132,8 +196,16 @@ describe('BackstageTechDocsPublish@1 end to end (agent harness, MkDocs, Azurite,
   });
 
   it('uploads only the changed page and the metadata after a one-page change', async () => {
-    writeFileSync(join(repo, 'docs', 'guide.md'), '# Guide\n\nVersion two of the guide.\n');
-    const result = await run({}, { variables: { 'System.Debug': 'true', 'Build.SourceVersion': 'c0ffee2' } });
+    writeFileSync(
+      join(repo, 'docs', 'guide.md'),
+      '# Guide\n\nVersion two of the guide.\n',
+    );
+    const result = await run(
+      {},
+      {
+        variables: { 'System.Debug': 'true', 'Build.SourceVersion': 'c0ffee2' },
+      },
+    );
     assert.equal(result.result, 'Succeeded', result.resultMessage);
     const uploaded = result.stdout
       .split('\n')
@@ -144,48 +216,133 @@ describe('BackstageTechDocsPublish@1 end to end (agent harness, MkDocs, Azurite,
       'default/component/sample-service/techdocs_metadata.json',
     ]);
     assert.equal(result.variables.filesUploaded, '2');
-    assert.match((await get('/api/techdocs/static/docs/default/component/sample-service/guide/index.html')).text, /Version two of the guide/);
+    assert.match(
+      (
+        await get(
+          '/api/techdocs/static/docs/default/component/sample-service/guide/index.html',
+        )
+      ).text,
+      /Version two of the guide/,
+    );
   });
 
   it('removes a deleted page', async () => {
-    assert.equal((await get('/api/techdocs/static/docs/default/component/sample-service/old/index.html')).status, 200);
+    assert.equal(
+      (
+        await get(
+          '/api/techdocs/static/docs/default/component/sample-service/old/index.html',
+        )
+      ).status,
+      200,
+    );
     unlinkSync(join(repo, 'docs', 'old.md'));
     const result = await run();
     assert.equal(result.result, 'Succeeded', result.resultMessage);
     assert.equal(result.variables.filesDeleted, '1');
-    assert.equal((await get('/api/techdocs/static/docs/default/component/sample-service/old/index.html')).status, 404);
-    const metadata = JSON.parse((await get('/api/techdocs/metadata/techdocs/default/component/sample-service')).text);
+    assert.equal(
+      (
+        await get(
+          '/api/techdocs/static/docs/default/component/sample-service/old/index.html',
+        )
+      ).status,
+      404,
+    );
+    const metadata = JSON.parse(
+      (
+        await get(
+          '/api/techdocs/metadata/techdocs/default/component/sample-service',
+        )
+      ).text,
+    );
     assert.ok(!metadata.files.includes('old/index.html'));
   });
 
   it('keeps serving the previous version after a run that fails midway, and the next run completes it', async () => {
-    writeFileSync(join(repo, 'docs', 'index.md'), '# Welcome to the sample\n\nStart here, version three.\n');
-    writeFileSync(join(repo, 'docs', 'guide.md'), '# Guide\n\nVersion three of the guide.\n');
-    const before = JSON.parse((await get('/api/techdocs/metadata/techdocs/default/component/sample-service')).text);
+    writeFileSync(
+      join(repo, 'docs', 'index.md'),
+      '# Welcome to the sample\n\nStart here, version three.\n',
+    );
+    writeFileSync(
+      join(repo, 'docs', 'guide.md'),
+      '# Guide\n\nVersion three of the guide.\n',
+    );
+    const before = JSON.parse(
+      (
+        await get(
+          '/api/techdocs/metadata/techdocs/default/component/sample-service',
+        )
+      ).text,
+    );
     const proxy = await startFaultProxy(azurite.port, 1);
     try {
-      const failed = await run({ connectionString: proxy.connectionString, concurrency: '1' }, { variables: { 'Build.SourceVersion': 'c0ffee3' } });
+      const failed = await run(
+        { connectionString: proxy.connectionString, concurrency: '1' },
+        { variables: { 'Build.SourceVersion': 'c0ffee3' } },
+      );
       assert.equal(failed.result, 'Failed');
-      assert.match(failed.resultMessage ?? '', /Access denied .*'Storage Blob Data Contributor' role/);
+      assert.match(
+        failed.resultMessage ?? '',
+        /Access denied .*'Storage Blob Data Contributor' role/,
+      );
       assert.equal(proxy.passedPuts, 1);
     } finally {
       await proxy.close();
     }
-    const during = JSON.parse((await get('/api/techdocs/metadata/techdocs/default/component/sample-service')).text);
-    assert.deepEqual(during, before, 'readers still start from the previous metadata');
-    const result = await run({}, { variables: { 'Build.SourceVersion': 'c0ffee3' } });
+    const during = JSON.parse(
+      (
+        await get(
+          '/api/techdocs/metadata/techdocs/default/component/sample-service',
+        )
+      ).text,
+    );
+    assert.deepEqual(
+      during,
+      before,
+      'readers still start from the previous metadata',
+    );
+    const result = await run(
+      {},
+      { variables: { 'Build.SourceVersion': 'c0ffee3' } },
+    );
     assert.equal(result.result, 'Succeeded', result.resultMessage);
-    assert.equal(result.variables.filesUploaded, '2', 'the page left over and the metadata');
-    const after = JSON.parse((await get('/api/techdocs/metadata/techdocs/default/component/sample-service')).text);
+    assert.equal(
+      result.variables.filesUploaded,
+      '2',
+      'the page left over and the metadata',
+    );
+    const after = JSON.parse(
+      (
+        await get(
+          '/api/techdocs/metadata/techdocs/default/component/sample-service',
+        )
+      ).text,
+    );
     assert.equal(after.etag, 'c0ffee3');
-    assert.match((await get('/api/techdocs/static/docs/default/component/sample-service/index.html')).text, /version three/);
-    assert.match((await get('/api/techdocs/static/docs/default/component/sample-service/guide/index.html')).text, /Version three/);
+    assert.match(
+      (
+        await get(
+          '/api/techdocs/static/docs/default/component/sample-service/index.html',
+        )
+      ).text,
+      /version three/,
+    );
+    assert.match(
+      (
+        await get(
+          '/api/techdocs/static/docs/default/component/sample-service/guide/index.html',
+        )
+      ).text,
+      /Version three/,
+    );
   });
 
   it('fails with one clear message for a container that does not exist', async () => {
     const result = await run({ containerName: 'no-such-container' });
     assert.equal(result.result, 'Failed');
-    assert.match(result.resultMessage ?? '', /container 'no-such-container' .* does not exist\. Create it/);
+    assert.match(
+      result.resultMessage ?? '',
+      /container 'no-such-container' .* does not exist\. Create it/,
+    );
   });
 
   it('fails with how to install MkDocs when the agent has none', async () => {
@@ -194,7 +351,10 @@ describe('BackstageTechDocsPublish@1 end to end (agent harness, MkDocs, Azurite,
       symlinkSync(process.execPath, join(bin, 'node'));
       const result = await run({}, { env: { PATH: bin } });
       assert.equal(result.result, 'Failed');
-      assert.match(result.resultMessage ?? '', /MkDocs was not found .*pip install mkdocs-techdocs-core/);
+      assert.match(
+        result.resultMessage ?? '',
+        /MkDocs was not found .*pip install mkdocs-techdocs-core/,
+      );
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
@@ -203,10 +363,15 @@ describe('BackstageTechDocsPublish@1 end to end (agent harness, MkDocs, Azurite,
   it('succeeds quietly in one line for a repository without docs', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'stagedoor-nodocs-'));
     try {
-      writeFileSync(join(empty, 'catalog-info.yaml'), 'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: plain\n');
+      writeFileSync(
+        join(empty, 'catalog-info.yaml'),
+        'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: plain\n',
+      );
       const result = await run({}, { sourcesDirectory: empty });
       assert.equal(result.result, 'Succeeded', result.resultMessage);
-      assert.deepEqual(result.log, ['No TechDocs to publish: no catalog entity in this repository has a backstage.io/techdocs-ref: dir: annotation.']);
+      assert.deepEqual(result.log, [
+        'No TechDocs to publish: no catalog entity in this repository has a backstage.io/techdocs-ref: dir: annotation.',
+      ]);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

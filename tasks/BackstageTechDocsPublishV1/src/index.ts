@@ -12,26 +12,41 @@ const reporter: Reporter = {
   info: m => console.log(m),
   warn: m => tl.warning(m),
   error: m => tl.error(m),
-  problem: p => tl.logIssue(tl.IssueType.Error, p.message, p.file, p.line, p.column),
+  problem: p =>
+    tl.logIssue(tl.IssueType.Error, p.message, p.file, p.line, p.column),
   debug: m => tl.debug(m),
   secret: v => tl.setSecret(v),
 };
 
 function azureRmConnection(id: string): AzureRmConnection {
-  const scheme = tl.getEndpointAuthorizationScheme(id, false) as AzureRmConnection['scheme'];
-  const param = (name: string) => tl.getEndpointAuthorizationParameter(id, name, true) || undefined;
+  const scheme = tl.getEndpointAuthorizationScheme(
+    id,
+    false,
+  ) as AzureRmConnection['scheme'];
+  const param = (name: string) =>
+    tl.getEndpointAuthorizationParameter(id, name, true) || undefined;
   const cert = param('servicePrincipalCertificate');
   return {
     id,
     scheme,
     tenantId: param('tenantid'),
     clientId: param('serviceprincipalid'),
-    clientSecret: param('authenticationType') === 'spnCertificate' ? undefined : param('serviceprincipalkey'),
+    clientSecret:
+      param('authenticationType') === 'spnCertificate'
+        ? undefined
+        : param('serviceprincipalkey'),
     clientCertificate: cert,
-    authorityHost: tl.getEndpointDataParameter(id, 'environmentAuthorityUrl', true) || undefined,
+    authorityHost:
+      tl.getEndpointDataParameter(id, 'environmentAuthorityUrl', true) ||
+      undefined,
     oidcRequestUri: tl.getVariable('System.OidcRequestUri'),
     systemAccessToken:
-      tl.getVariable('System.AccessToken') || tl.getEndpointAuthorizationParameter('SYSTEMVSSCONNECTION', 'AccessToken', true),
+      tl.getVariable('System.AccessToken') ||
+      tl.getEndpointAuthorizationParameter(
+        'SYSTEMVSSCONNECTION',
+        'AccessToken',
+        true,
+      ),
   };
 }
 
@@ -41,21 +56,39 @@ function storageTarget(): StorageTarget {
   const endpointId = tl.getInput('azureSubscription');
   if (connectionString) {
     tl.setSecret(connectionString);
-    for (const part of connectionString.split(';')) if (/^(AccountKey|SharedAccessSignature)=/i.test(part)) tl.setSecret(part.slice(part.indexOf('=') + 1));
+    for (const part of connectionString.split(';'))
+      if (/^(AccountKey|SharedAccessSignature)=/i.test(part))
+        tl.setSecret(part.slice(part.indexOf('=') + 1));
     return { connectionString, containerName };
   }
-  if (!endpointId) throw new Error('Set azureSubscription (an Azure Resource Manager service connection) and storageAccount, or connectionString for an emulator.');
+  if (!endpointId)
+    throw new Error(
+      'Set azureSubscription (an Azure Resource Manager service connection) and storageAccount, or connectionString for an emulator.',
+    );
   const accountName = tl.getInput('storageAccount')?.trim();
-  if (!accountName) throw new Error('storageAccount is required with azureSubscription: the name of the storage account (e.g. contosotechdocs).');
-  return { accountName, containerName, credential: createAzureCredential(azureRmConnection(endpointId)) };
+  if (!accountName)
+    throw new Error(
+      'storageAccount is required with azureSubscription: the name of the storage account (e.g. contosotechdocs).',
+    );
+  return {
+    accountName,
+    containerName,
+    credential: createAzureCredential(azureRmConnection(endpointId)),
+  };
 }
 
 async function run() {
   try {
     const concurrency = Number(tl.getInput('concurrency') || '16');
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error(`concurrency must be a whole number from 1 to 64 (got '${tl.getInput('concurrency')}').`);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+      throw new Error(
+        `concurrency must be a whole number from 1 to 64 (got '${tl.getInput('concurrency')}').`,
+      );
     const result = await publishTechDocs({
-      sourceDir: tl.getPathInput('sourceDir') || tl.getVariable('Build.SourcesDirectory') || process.cwd(),
+      sourceDir:
+        tl.getPathInput('sourceDir') ||
+        tl.getVariable('Build.SourcesDirectory') ||
+        process.cwd(),
       entityRef: tl.getInput('entityRef')?.trim() || undefined,
       storage: storageTarget(),
       generate: tl.getInput('generate') ? tl.getBoolInput('generate') : true,
@@ -64,7 +97,10 @@ async function run() {
       copyReadmeToIndex: tl.getBoolInput('copyReadmeToIndex'),
       installMkdocs: tl.getBoolInput('installMkdocs'),
       techdocsCoreVersion: tl.getInput('techdocsCoreVersion') || undefined,
-      defaultPlugins: tl.getDelimitedInput('defaultPlugins', ',').map(p => p.trim()).filter(Boolean),
+      defaultPlugins: tl
+        .getDelimitedInput('defaultPlugins', ',')
+        .map(p => p.trim())
+        .filter(Boolean),
       legacyCaseSensitive: tl.getBoolInput('legacyCaseSensitive'),
       concurrency,
       dryRun: tl.getBoolInput('dryRun'),
@@ -75,9 +111,17 @@ async function run() {
     tl.setVariable('filesUploaded', String(result.uploaded), false, true);
     tl.setVariable('filesDeleted', String(result.deleted), false, true);
     tl.setVariable('bytesUploaded', String(result.bytes), false, true);
-    tl.setResult(tl.TaskResult.Succeeded, result.sites.length ? `Published TechDocs of ${result.sites.length} entit${result.sites.length === 1 ? 'y' : 'ies'}` : 'No TechDocs in this repository');
+    tl.setResult(
+      tl.TaskResult.Succeeded,
+      result.sites.length
+        ? `Published TechDocs of ${result.sites.length} entit${result.sites.length === 1 ? 'y' : 'ies'}`
+        : 'No TechDocs in this repository',
+    );
   } catch (error) {
-    tl.setResult(tl.TaskResult.Failed, error instanceof Error ? error.message : String(error));
+    tl.setResult(
+      tl.TaskResult.Failed,
+      error instanceof Error ? error.message : String(error),
+    );
   }
 }
 

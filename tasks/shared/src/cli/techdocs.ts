@@ -64,12 +64,16 @@ function parse(args: string[]) {
 /** Plain text on stderr, secrets masked; stdout is kept for `--format json`. */
 function textReporter(io: CliIo, verbose: boolean): Reporter {
   const secrets: string[] = [];
-  const mask = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
+  const mask = (text: string) =>
+    secrets.reduce((t, s) => t.split(s).join('***'), text);
   return {
     info: m => io.stderr(`${mask(m)}\n`),
     warn: m => io.stderr(`warning: ${mask(m)}\n`),
     error: m => io.stderr(`error: ${mask(m)}\n`),
-    problem: (p: Problem) => io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${mask(p.message)}\n`),
+    problem: (p: Problem) =>
+      io.stderr(
+        `${p.file}:${p.line}:${p.column}: ${p.severity}: ${mask(p.message)}\n`,
+      ),
     debug: m => (verbose ? io.stderr(`debug: ${mask(m)}\n`) : undefined),
     secret: s => (s ? secrets.push(s) : undefined),
   };
@@ -78,32 +82,46 @@ function textReporter(io: CliIo, verbose: boolean): Reporter {
 /** `stagedoor techdocs publish`: the task's core outside pipelines. */
 export const techdocsPublishCommand: CliCommand = {
   name: ['techdocs', 'publish'],
-  summary: 'Build the docs with MkDocs and publish them to Azure Blob Storage, incrementally',
+  summary:
+    'Build the docs with MkDocs and publish them to Azure Blob Storage, incrementally',
   usage: USAGE,
   async run(args, io) {
     const flags = parse(args);
     const format = flags.format ?? 'text';
-    if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got '${format}')`);
+    if (format !== 'text' && format !== 'json')
+      throw new UsageError(`--format must be text or json (got '${format}')`);
     if (!flags.container) throw new UsageError('--container is required');
-    const connectionString = flags['connection-string'] ?? io.env.STAGEDOOR_STORAGE_CONNECTION_STRING;
+    const connectionString =
+      flags['connection-string'] ?? io.env.STAGEDOOR_STORAGE_CONNECTION_STRING;
     if (flags['storage-account'] && flags['connection-string']) {
-      throw new UsageError('give either --storage-account or --connection-string, not both');
+      throw new UsageError(
+        'give either --storage-account or --connection-string, not both',
+      );
     }
     const concurrency = Number(flags.concurrency ?? '16');
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-      throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got '${flags.concurrency}')`);
+      throw new UsageError(
+        `--concurrency must be a whole number from 1 to 64 (got '${flags.concurrency}')`,
+      );
     }
     const reporter = textReporter(io, flags.verbose ?? false);
     let storage: StorageTarget;
     if (flags['storage-account']) {
-      storage = { accountName: flags['storage-account'], containerName: flags.container, credential: new DefaultAzureCredential() };
+      storage = {
+        accountName: flags['storage-account'],
+        containerName: flags.container,
+        credential: new DefaultAzureCredential(),
+      };
     } else if (connectionString) {
       for (const part of connectionString.split(';')) {
-        if (/^(AccountKey|SharedAccessSignature)=/i.test(part)) reporter.secret(part.slice(part.indexOf('=') + 1));
+        if (/^(AccountKey|SharedAccessSignature)=/i.test(part))
+          reporter.secret(part.slice(part.indexOf('=') + 1));
       }
       storage = { connectionString, containerName: flags.container };
     } else {
-      throw new UsageError('--storage-account or --connection-string (or STAGEDOOR_STORAGE_CONNECTION_STRING) is required');
+      throw new UsageError(
+        '--storage-account or --connection-string (or STAGEDOOR_STORAGE_CONNECTION_STRING) is required',
+      );
     }
     try {
       const result = await publishTechDocs({
@@ -111,7 +129,9 @@ export const techdocsPublishCommand: CliCommand = {
         entityRef: flags.entity,
         storage,
         generate: !flags['no-generate'],
-        siteDir: flags['site-dir'] ? resolve(io.cwd, flags['site-dir']) : undefined,
+        siteDir: flags['site-dir']
+          ? resolve(io.cwd, flags['site-dir'])
+          : undefined,
         omitTechdocsCorePlugin: flags['omit-techdocs-core-plugin'],
         copyReadmeToIndex: flags['copy-readme'],
         installMkdocs: flags['install-mkdocs'],

@@ -24,7 +24,10 @@ export interface DocsTarget {
 }
 
 /** Catalog files looked at by default. */
-export const DEFAULT_CATALOG_PATTERNS = ['**/catalog-info.yaml', '**/catalog-info.yml'];
+export const DEFAULT_CATALOG_PATTERNS = [
+  '**/catalog-info.yaml',
+  '**/catalog-info.yml',
+];
 
 const TECHDOCS_REF = 'backstage.io/techdocs-ref';
 
@@ -63,30 +66,56 @@ export async function findDocsTargets(options: {
     }
     for (const doc of Array.isArray(docs) ? docs : [docs]) {
       if (doc.errors.length > 0) {
-        reporter.warn(`${file}: skipped a document that is not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
+        reporter.warn(
+          `${file}: skipped a document that is not valid YAML (${doc.errors[0].message.split('\n')[0]})`,
+        );
         continue;
       }
       const entity = doc.toJS() as {
         kind?: unknown;
-        metadata?: { name?: unknown; namespace?: unknown; title?: unknown; annotations?: Record<string, unknown> };
+        metadata?: {
+          name?: unknown;
+          namespace?: unknown;
+          title?: unknown;
+          annotations?: Record<string, unknown>;
+        };
       } | null;
       const ref = entity?.metadata?.annotations?.[TECHDOCS_REF];
-      if (typeof ref !== 'string' || typeof entity?.kind !== 'string' || typeof entity.metadata?.name !== 'string') continue;
+      if (
+        typeof ref !== 'string' ||
+        typeof entity?.kind !== 'string' ||
+        typeof entity.metadata?.name !== 'string'
+      )
+        continue;
       const name = entity.metadata.name;
-      const namespace = typeof entity.metadata.namespace === 'string' ? entity.metadata.namespace : 'default';
+      const namespace =
+        typeof entity.metadata.namespace === 'string'
+          ? entity.metadata.namespace
+          : 'default';
       if (!ref.startsWith('dir:')) {
-        reporter.warn(`${file}: ${entity.kind}:${namespace}/${name} has ${TECHDOCS_REF}: ${ref}; only dir: references are built from the repository, skipped.`);
+        reporter.warn(
+          `${file}: ${entity.kind}:${namespace}/${name} has ${TECHDOCS_REF}: ${ref}; only dir: references are built from the repository, skipped.`,
+        );
         continue;
       }
-      const docsRoot = resolve(sourceDir, dirname(file), ref.slice('dir:'.length) || '.');
+      const docsRoot = resolve(
+        sourceDir,
+        dirname(file),
+        ref.slice('dir:'.length) || '.',
+      );
       if (!isChildPath(sourceDir, docsRoot)) {
-        throw new GenerateError(`${file}: ${TECHDOCS_REF} '${ref}' of ${name} points outside the repository; use a folder inside it (e.g. dir:.).`);
+        throw new GenerateError(
+          `${file}: ${TECHDOCS_REF} '${ref}' of ${name} points outside the repository; use a folder inside it (e.g. dir:.).`,
+        );
       }
       targets.push({
         entity: { namespace, kind: entity.kind, name },
         docsRoot,
         catalogFile: file,
-        title: typeof entity.metadata.title === 'string' ? entity.metadata.title : name,
+        title:
+          typeof entity.metadata.title === 'string'
+            ? entity.metadata.title
+            : name,
       });
     }
   }
@@ -94,11 +123,22 @@ export async function findDocsTargets(options: {
     const wanted = parseEntityTriplet(options.entityRef);
     const found = targets.filter(t => sameEntity(t.entity, wanted));
     if (found.length > 0) return found.slice(0, 1);
-    reporter.info(`${options.entityRef} is not in the repository's catalog files: building the docs at the repository root.`);
-    return [{ entity: wanted, docsRoot: resolve(sourceDir), catalogFile: '', title: wanted.name }];
+    reporter.info(
+      `${options.entityRef} is not in the repository's catalog files: building the docs at the repository root.`,
+    );
+    return [
+      {
+        entity: wanted,
+        docsRoot: resolve(sourceDir),
+        catalogFile: '',
+        title: wanted.name,
+      },
+    ];
   }
   for (const t of targets) {
-    reporter.debug(`${t.catalogFile}: ${t.entity.kind}:${t.entity.namespace}/${t.entity.name} → ${relative(sourceDir, t.docsRoot) || '.'}`);
+    reporter.debug(
+      `${t.catalogFile}: ${t.entity.kind}:${t.entity.namespace}/${t.entity.name} → ${relative(sourceDir, t.docsRoot) || '.'}`,
+    );
   }
   return targets;
 }

@@ -13,9 +13,25 @@
  * pipeline builds its own docs.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  readFile,
+  readdir,
+  realpath,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { Document, YAMLMap, YAMLSeq, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import {
+  Document,
+  YAMLMap,
+  YAMLSeq,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+} from 'yaml';
 import type { Reporter } from '../reporter';
 import { TechDocsMetadata, writeTechDocsMetadata } from './metadata';
 import { GenerateError, runMkdocsBuild } from './mkdocs';
@@ -63,11 +79,17 @@ function pluginNames(node: unknown): string[] {
   if (isSeq(node)) {
     return node.items.flatMap(item => {
       if (isScalar(item)) return [String(item.value)];
-      if (isMap(item)) return item.items.map(pair => String(isScalar(pair.key) ? pair.key.value : pair.key));
+      if (isMap(item))
+        return item.items.map(pair =>
+          String(isScalar(pair.key) ? pair.key.value : pair.key),
+        );
       return [];
     });
   }
-  if (isMap(node)) return node.items.map(pair => String(isScalar(pair.key) ? pair.key.value : pair.key));
+  if (isMap(node))
+    return node.items.map(pair =>
+      String(isScalar(pair.key) ? pair.key.value : pair.key),
+    );
   return [];
 }
 
@@ -85,7 +107,8 @@ export function addPlugins(doc: Document, plugins: string[]): boolean {
   const present = new Set(pluginNames(node));
   const missing = plugins.filter(p => !present.has(p));
   if (missing.length === 0) return false;
-  if (isSeq(node)) for (const p of missing) (node as YAMLSeq).add(doc.createNode(p));
+  if (isSeq(node))
+    for (const p of missing) (node as YAMLSeq).add(doc.createNode(p));
   else if (isMap(node)) for (const p of missing) (node as YAMLMap).set(p, null);
   else doc.set('plugins', doc.createNode(plugins));
   return true;
@@ -97,18 +120,27 @@ export function parseMkdocsConfig(text: string, file: string): Document {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    const where = first.linePos ? `${file}:${first.linePos[0].line}:${first.linePos[0].col}` : file;
-    throw new GenerateError(`${where}: ${file} is not valid YAML: ${first.message.split('\n')[0]}`);
+    const where = first.linePos
+      ? `${file}:${first.linePos[0].line}:${first.linePos[0].col}`
+      : file;
+    throw new GenerateError(
+      `${where}: ${file} is not valid YAML: ${first.message.split('\n')[0]}`,
+    );
   }
   if (!isMap(doc.contents)) {
-    throw new GenerateError(`${file} must be a YAML mapping (site_name: …, nav: …); found ${doc.contents ? 'something else' : 'an empty file'}.`);
+    throw new GenerateError(
+      `${file} must be a YAML mapping (site_name: …, nav: …); found ${doc.contents ? 'something else' : 'an empty file'}.`,
+    );
   }
   return doc;
 }
 
 async function rejectOutsideLinks(sourceDir: string, dir: string) {
   const root = await realpath(sourceDir);
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+  for (const entry of await readdir(dir, {
+    recursive: true,
+    withFileTypes: true,
+  })) {
     if (!entry.isSymbolicLink()) continue;
     const path = join(entry.parentPath, entry.name);
     let target: string;
@@ -118,85 +150,134 @@ async function rejectOutsideLinks(sourceDir: string, dir: string) {
       continue; // A dangling link: MkDocs will report it if it matters.
     }
     if (!isChildPath(root, target)) {
-      throw new GenerateError(`${relative(sourceDir, path)} links to ${target}, outside the repository: docs may only use files from the repository.`);
+      throw new GenerateError(
+        `${relative(sourceDir, path)} links to ${target}, outside the repository: docs may only use files from the repository.`,
+      );
     }
   }
 }
 
 /** Copies README.md into docs/index.md when the docs have no index (techdocs-node's `patchIndexPreBuild`). */
-async function copyReadme(docsRoot: string, docsDir: string, reporter: Reporter) {
+async function copyReadme(
+  docsRoot: string,
+  docsDir: string,
+  reporter: Reporter,
+) {
   const docsPath = join(docsRoot, docsDir);
   const indexPath = join(docsPath, 'index.md');
   if (existsSync(indexPath)) return;
   reporter.warn(`${join(docsDir, 'index.md')} not found.`);
   await mkdir(docsPath, { recursive: true });
-  for (const candidate of [join(docsPath, 'README.md'), join(docsPath, 'readme.md'), join(docsRoot, 'README.md'), join(docsRoot, 'readme.md')]) {
+  for (const candidate of [
+    join(docsPath, 'README.md'),
+    join(docsPath, 'readme.md'),
+    join(docsRoot, 'README.md'),
+    join(docsRoot, 'readme.md'),
+  ]) {
     if (existsSync(candidate)) {
       await copyFile(candidate, indexPath);
-      reporter.info(`Copied ${relative(docsRoot, candidate)} to ${relative(docsRoot, indexPath)}`);
+      reporter.info(
+        `Copied ${relative(docsRoot, candidate)} to ${relative(docsRoot, indexPath)}`,
+      );
       return;
     }
   }
-  reporter.warn(`Could not find any techdocs' index file: add ${join(docsDir, 'index.md')} or README.md.`);
+  reporter.warn(
+    `Could not find any techdocs' index file: add ${join(docsDir, 'index.md')} or README.md.`,
+  );
 }
 
 /** Builds the site into `outputDir` and writes its metadata. */
-export async function generateSite(options: GenerateSiteOptions): Promise<TechDocsMetadata> {
+export async function generateSite(
+  options: GenerateSiteOptions,
+): Promise<TechDocsMetadata> {
   const { reporter } = options;
   const docsRoot = resolve(options.docsRoot);
   if (!isChildPath(options.sourceDir, docsRoot)) {
-    throw new GenerateError(`The docs folder ${docsRoot} is outside the repository ${options.sourceDir}: backstage.io/techdocs-ref must point inside it.`);
+    throw new GenerateError(
+      `The docs folder ${docsRoot} is outside the repository ${options.sourceDir}: backstage.io/techdocs-ref must point inside it.`,
+    );
   }
   if (!existsSync(docsRoot)) {
-    throw new GenerateError(`The docs folder ${relative(options.sourceDir, docsRoot) || '.'} does not exist: fix backstage.io/techdocs-ref (dir:…).`);
+    throw new GenerateError(
+      `The docs folder ${relative(options.sourceDir, docsRoot) || '.'} does not exist: fix backstage.io/techdocs-ref (dir:…).`,
+    );
   }
 
-  const candidates = ['mkdocs.yaml', 'mkdocs.yml'].filter(name => existsSync(join(docsRoot, name)));
+  const candidates = ['mkdocs.yaml', 'mkdocs.yml'].filter(name =>
+    existsSync(join(docsRoot, name)),
+  );
   if (candidates.length > 1) {
-    reporter.warn(`Both mkdocs.yml and mkdocs.yaml found in ${docsRoot}; using mkdocs.yaml. The other file will be ignored.`);
+    reporter.warn(
+      `Both mkdocs.yml and mkdocs.yaml found in ${docsRoot}; using mkdocs.yaml. The other file will be ignored.`,
+    );
   }
   const plugins = [...(options.defaultPlugins ?? [])];
-  if (!options.omitTechdocsCorePlugin && !plugins.includes('techdocs-core')) plugins.push('techdocs-core');
+  if (!options.omitTechdocsCorePlugin && !plugins.includes('techdocs-core'))
+    plugins.push('techdocs-core');
 
   let doc: Document;
   const configName = candidates[0] ?? 'mkdocs.yml';
-  const configLabel = relative(options.sourceDir, join(docsRoot, configName)) || configName;
+  const configLabel =
+    relative(options.sourceDir, join(docsRoot, configName)) || configName;
   if (candidates.length > 0) {
-    doc = parseMkdocsConfig(await readFile(join(docsRoot, configName), 'utf8'), configLabel);
+    doc = parseMkdocsConfig(
+      await readFile(join(docsRoot, configName), 'utf8'),
+      configLabel,
+    );
   } else {
-    reporter.info(`No mkdocs.yml in ${relative(options.sourceDir, docsRoot) || '.'}: using a default configuration (docs_dir: docs).`);
-    doc = new Document({ site_name: options.siteName ?? 'Documentation Site', docs_dir: 'docs' });
+    reporter.info(
+      `No mkdocs.yml in ${relative(options.sourceDir, docsRoot) || '.'}: using a default configuration (docs_dir: docs).`,
+    );
+    doc = new Document({
+      site_name: options.siteName ?? 'Documentation Site',
+      docs_dir: 'docs',
+    });
   }
 
   const docsDirValue = doc.get('docs_dir') ?? 'docs';
   if (typeof docsDirValue !== 'string' || docsDirValue.length === 0) {
-    throw new GenerateError(`${configLabel}: docs_dir must be a relative folder name.`);
+    throw new GenerateError(
+      `${configLabel}: docs_dir must be a relative folder name.`,
+    );
   }
-  if (isAbsolute(docsDirValue) || !isChildPath(docsRoot, resolve(docsRoot, docsDirValue))) {
+  if (
+    isAbsolute(docsDirValue) ||
+    !isChildPath(docsRoot, resolve(docsRoot, docsDirValue))
+  ) {
     throw new GenerateError(
       `${configLabel}: docs_dir '${docsDirValue}' is absolute or leaves the folder of mkdocs.yml; use a relative path inside it (e.g. docs).`,
     );
   }
-  if (options.copyReadmeToIndex) await copyReadme(docsRoot, docsDirValue, reporter);
+  if (options.copyReadmeToIndex)
+    await copyReadme(docsRoot, docsDirValue, reporter);
   const docsPath = resolve(docsRoot, docsDirValue);
   if (!existsSync(docsPath)) {
-    throw new GenerateError(`${configLabel}: the docs folder '${docsDirValue}' does not exist; create it with an index.md or fix docs_dir.`);
+    throw new GenerateError(
+      `${configLabel}: the docs folder '${docsDirValue}' does not exist; create it with an index.md or fix docs_dir.`,
+    );
   }
   await rejectOutsideLinks(options.sourceDir, docsPath);
   addPlugins(doc, plugins);
 
   // A hidden file beside the original so every relative path in it resolves the same.
-  const tempConfig = join(docsRoot, `.stagedoor-mkdocs-${process.pid}-${Date.now()}.yml`);
+  const tempConfig = join(
+    docsRoot,
+    `.stagedoor-mkdocs-${process.pid}-${Date.now()}.yml`,
+  );
   await writeFile(tempConfig, doc.toString({ lineWidth: 0 }));
   try {
-    reporter.info(`Building the docs in ${relative(options.sourceDir, docsRoot) || '.'} with MkDocs`);
+    reporter.info(
+      `Building the docs in ${relative(options.sourceDir, docsRoot) || '.'} with MkDocs`,
+    );
     await runMkdocsBuild({
       mkdocs: options.mkdocs ?? 'mkdocs',
       configFile: basename(tempConfig),
       cwd: docsRoot,
       outputDir: resolve(options.outputDir),
       timeoutMs: options.timeoutMs ?? 600_000,
-      sourceDateEpoch: options.sourceDateEpoch ?? process.env.SOURCE_DATE_EPOCH ?? '0',
+      sourceDateEpoch:
+        options.sourceDateEpoch ?? process.env.SOURCE_DATE_EPOCH ?? '0',
       reporter,
     });
   } finally {
@@ -206,8 +287,8 @@ export async function generateSite(options: GenerateSiteOptions): Promise<TechDo
   const siteDescription = doc.get('site_description');
   return writeTechDocsMetadata(resolve(options.outputDir), {
     siteName: typeof siteName === 'string' ? siteName : undefined,
-    siteDescription: typeof siteDescription === 'string' ? siteDescription : undefined,
+    siteDescription:
+      typeof siteDescription === 'string' ? siteDescription : undefined,
     etag: options.etag,
   });
 }
-

@@ -11,15 +11,50 @@ import { generateSite } from './generate';
 import { parseEntityTriplet } from './layout';
 import { GenerateError, installMkdocs } from './mkdocs';
 import { PublishReport, publishSite } from './publish';
-import { StorageTarget, createContainerClient, explainStorageError } from './storage';
+import {
+  StorageTarget,
+  createContainerClient,
+  explainStorageError,
+} from './storage';
 
 export * from './layout';
-export { findDocsTargets, DEFAULT_CATALOG_PATTERNS, type DocsTarget } from './entities';
-export { generateSite, addPlugins, parseMkdocsConfig, isChildPath, type GenerateSiteOptions } from './generate';
-export { writeTechDocsMetadata, type TechDocsMetadata, type MetadataDefaults } from './metadata';
-export { GenerateError, MKDOCS_INSTALL_HINT, DEFAULT_TECHDOCS_CORE_VERSION } from './mkdocs';
-export { publishSite, staleBlobs, md5Base64, listSiteFiles, listPublished, type PublishReport, type PublishSiteOptions } from './publish';
-export { createContainerClient, StorageError, explainStorageError, type StorageTarget } from './storage';
+export {
+  findDocsTargets,
+  DEFAULT_CATALOG_PATTERNS,
+  type DocsTarget,
+} from './entities';
+export {
+  generateSite,
+  addPlugins,
+  parseMkdocsConfig,
+  isChildPath,
+  type GenerateSiteOptions,
+} from './generate';
+export {
+  writeTechDocsMetadata,
+  type TechDocsMetadata,
+  type MetadataDefaults,
+} from './metadata';
+export {
+  GenerateError,
+  MKDOCS_INSTALL_HINT,
+  DEFAULT_TECHDOCS_CORE_VERSION,
+} from './mkdocs';
+export {
+  publishSite,
+  staleBlobs,
+  md5Base64,
+  listSiteFiles,
+  listPublished,
+  type PublishReport,
+  type PublishSiteOptions,
+} from './publish';
+export {
+  createContainerClient,
+  StorageError,
+  explainStorageError,
+  type StorageTarget,
+} from './storage';
 
 /** Options of {@link publishTechDocs}; field names are the task's input names. */
 export interface TechDocsPublishOptions {
@@ -73,7 +108,9 @@ function summarise(sites: PublishReport[]): TechDocsPublishResult {
 }
 
 /** Builds (unless `generate: false`) and publishes the repository's TechDocs. */
-export async function publishTechDocs(options: TechDocsPublishOptions): Promise<TechDocsPublishResult> {
+export async function publishTechDocs(
+  options: TechDocsPublishOptions,
+): Promise<TechDocsPublishResult> {
   const { reporter } = options;
   const sourceDir = resolve(options.sourceDir);
   const container = createContainerClient(options.storage);
@@ -81,12 +118,25 @@ export async function publishTechDocs(options: TechDocsPublishOptions): Promise<
 
   let targets: DocsTarget[];
   if (!generate && options.entityRef) {
-    targets = [{ entity: parseEntityTriplet(options.entityRef), docsRoot: sourceDir, catalogFile: '', title: '' }];
+    targets = [
+      {
+        entity: parseEntityTriplet(options.entityRef),
+        docsRoot: sourceDir,
+        catalogFile: '',
+        title: '',
+      },
+    ];
   } else {
-    targets = await findDocsTargets({ sourceDir, entityRef: options.entityRef, reporter });
+    targets = await findDocsTargets({
+      sourceDir,
+      entityRef: options.entityRef,
+      reporter,
+    });
   }
   if (targets.length === 0) {
-    reporter.info('No TechDocs to publish: no catalog entity in this repository has a backstage.io/techdocs-ref: dir: annotation.');
+    reporter.info(
+      'No TechDocs to publish: no catalog entity in this repository has a backstage.io/techdocs-ref: dir: annotation.',
+    );
     return summarise([]);
   }
   if (!generate && targets.length > 1) {
@@ -102,11 +152,17 @@ export async function publishTechDocs(options: TechDocsPublishOptions): Promise<
     throw explainStorageError(error, container, 'checking the container');
   }
 
-  const workDir = await mkdtemp(join(options.workDir ?? tmpdir(), 'stagedoor-techdocs-'));
+  const workDir = await mkdtemp(
+    join(options.workDir ?? tmpdir(), 'stagedoor-techdocs-'),
+  );
   try {
     let mkdocs = options.mkdocs;
     if (generate && options.installMkdocs) {
-      mkdocs = await installMkdocs({ workDir, version: options.techdocsCoreVersion, reporter });
+      mkdocs = await installMkdocs({
+        workDir,
+        version: options.techdocsCoreVersion,
+        reporter,
+      });
     }
     const sites: PublishReport[] = [];
     for (const [i, target] of targets.entries()) {
@@ -114,7 +170,10 @@ export async function publishTechDocs(options: TechDocsPublishOptions): Promise<
       if (!generate) {
         siteDir = resolve(sourceDir, options.siteDir ?? 'site');
       } else {
-        siteDir = options.siteDir && targets.length === 1 ? resolve(sourceDir, options.siteDir) : join(workDir, `site-${i}`);
+        siteDir =
+          options.siteDir && targets.length === 1
+            ? resolve(sourceDir, options.siteDir)
+            : join(workDir, `site-${i}`);
         await generateSite({
           sourceDir,
           docsRoot: target.docsRoot,

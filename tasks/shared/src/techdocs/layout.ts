@@ -21,7 +21,11 @@ export function parseEntityTriplet(ref: string): DocsEntity {
   const trimmed = ref.trim();
   const compound = /^([^:/]+):(?:([^/]+)\/)?([^/]+)$/.exec(trimmed);
   if (compound) {
-    return { kind: compound[1], namespace: compound[2] ?? 'default', name: compound[3] };
+    return {
+      kind: compound[1],
+      namespace: compound[2] ?? 'default',
+      name: compound[3],
+    };
   }
   const parts = trimmed.split('/');
   if (parts.length === 3 && parts.every(p => p.length > 0)) {
@@ -37,13 +41,20 @@ export function parseEntityTriplet(ref: string): DocsEntity {
  * `{namespace}/{kind}/{name}`, lower-cased unless the backend runs with
  * `techdocs.legacyUseCaseSensitiveTripletPaths`.
  */
-export function entityRootPath(entity: DocsEntity, legacyCaseSensitive = false): string {
+export function entityRootPath(
+  entity: DocsEntity,
+  legacyCaseSensitive = false,
+): string {
   const triplet = `${entity.namespace}/${entity.kind}/${entity.name}`;
   return legacyCaseSensitive ? triplet : triplet.toLowerCase();
 }
 
 /** Blob name of a site file (`relativePath` with forward slashes, relative to the site root). */
-export function blobNameFor(entity: DocsEntity, relativePath: string, legacyCaseSensitive = false): string {
+export function blobNameFor(
+  entity: DocsEntity,
+  relativePath: string,
+  legacyCaseSensitive = false,
+): string {
   return `${entityRootPath(entity, legacyCaseSensitive)}/${relativePath.split('\\').join('/')}`;
 }
 
@@ -53,5 +64,7 @@ export function blobNameFor(entity: DocsEntity, relativePath: string, legacyCase
  * directly (a CDN, a static website); a real type beats the SDK's octet-stream.
  */
 export function contentTypeFor(relativePath: string): string {
-  return contentType(extname(relativePath) || '.bin') || 'application/octet-stream';
+  return (
+    contentType(extname(relativePath) || '.bin') || 'application/octet-stream'
+  );
 }

@@ -31,7 +31,10 @@ export interface MetadataDefaults {
 }
 
 /** Creates or completes `<siteDir>/techdocs_metadata.json` and returns what it wrote. */
-export async function writeTechDocsMetadata(siteDir: string, defaults: MetadataDefaults = {}): Promise<TechDocsMetadata> {
+export async function writeTechDocsMetadata(
+  siteDir: string,
+  defaults: MetadataDefaults = {},
+): Promise<TechDocsMetadata> {
   const path = join(siteDir, METADATA_FILE);
   let json: Record<string, unknown> = {};
   let existing: string | undefined;
@@ -41,13 +44,16 @@ export async function writeTechDocsMetadata(siteDir: string, defaults: MetadataD
     // techdocs-core off: techdocs-node starts from `{}`; we also add the site's name
     // and description, which is what techdocs-core would have written.
     if (defaults.siteName !== undefined) json.site_name = defaults.siteName;
-    if (defaults.siteDescription !== undefined) json.site_description = defaults.siteDescription;
+    if (defaults.siteDescription !== undefined)
+      json.site_description = defaults.siteDescription;
   }
   if (existing !== undefined) {
     try {
       json = JSON.parse(existing);
     } catch (error) {
-      throw new Error(`Invalid JSON at ${path} with error ${(error as Error).message}`);
+      throw new Error(
+        `Invalid JSON at ${path} with error ${(error as Error).message}`,
+      );
     }
   }
   // The file must exist before it is listed: techdocs-node's `files` includes it.

@@ -16,7 +16,7 @@ export class GenerateError extends Error {
 
 /** How to get MkDocs on an agent, quoted in errors and the README. */
 export const MKDOCS_INSTALL_HINT =
-  "Install it on the agent (pip install mkdocs-techdocs-core, or apt-get install mkdocs mkdocs-material with omitTechdocsCorePlugin: true), set installMkdocs: true to install a pinned mkdocs-techdocs-core into a virtual environment for this run, or set generate: false to publish a site built elsewhere.";
+  'Install it on the agent (pip install mkdocs-techdocs-core, or apt-get install mkdocs mkdocs-material with omitTechdocsCorePlugin: true), set installMkdocs: true to install a pinned mkdocs-techdocs-core into a virtual environment for this run, or set generate: false to publish a site built elsewhere.';
 
 interface RunResult {
   code: number | null;
@@ -27,7 +27,12 @@ interface RunResult {
 export function runProcess(
   command: string,
   args: string[],
-  options: { cwd: string; timeoutMs: number; onLine?: (line: string) => void; env?: NodeJS.ProcessEnv },
+  options: {
+    cwd: string;
+    timeoutMs: number;
+    onLine?: (line: string) => void;
+    env?: NodeJS.ProcessEnv;
+  },
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -50,7 +55,11 @@ export function runProcess(
     child.stderr.setEncoding('utf8').on('data', onData);
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new GenerateError(`${command} ${args[0] ?? ''} did not finish within ${Math.round(options.timeoutMs / 1000)} s and was stopped.`));
+      reject(
+        new GenerateError(
+          `${command} ${args[0] ?? ''} did not finish within ${Math.round(options.timeoutMs / 1000)} s and was stopped.`,
+        ),
+      );
     }, options.timeoutMs);
     child.on('error', error => {
       clearTimeout(timer);
@@ -78,21 +87,29 @@ export async function runMkdocsBuild(options: {
   const { reporter } = options;
   let result: RunResult;
   try {
-    result = await runProcess(options.mkdocs, ['build', '-f', options.configFile, '-d', options.outputDir], {
-      cwd: options.cwd,
-      timeoutMs: options.timeoutMs,
-      env: { ...process.env, SOURCE_DATE_EPOCH: options.sourceDateEpoch },
-      onLine: line => reporter.debug(`mkdocs: ${line}`),
-    });
+    result = await runProcess(
+      options.mkdocs,
+      ['build', '-f', options.configFile, '-d', options.outputDir],
+      {
+        cwd: options.cwd,
+        timeoutMs: options.timeoutMs,
+        env: { ...process.env, SOURCE_DATE_EPOCH: options.sourceDateEpoch },
+        onLine: line => reporter.debug(`mkdocs: ${line}`),
+      },
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new GenerateError(`MkDocs was not found (${options.mkdocs}). ${MKDOCS_INSTALL_HINT}`);
+      throw new GenerateError(
+        `MkDocs was not found (${options.mkdocs}). ${MKDOCS_INSTALL_HINT}`,
+      );
     }
     throw error;
   }
   if (result.code === 0) return;
   const tail = result.output.trim().split(/\r?\n/).slice(-15).join('\n');
-  const missingPlugin = /The "([^"]+)" plugin is not installed/.exec(result.output);
+  const missingPlugin = /The "([^"]+)" plugin is not installed/.exec(
+    result.output,
+  );
   if (missingPlugin) {
     throw new GenerateError(
       `mkdocs build failed: the MkDocs plugin '${missingPlugin[1]}' is not installed on the agent. ${
@@ -102,7 +119,9 @@ export async function runMkdocsBuild(options: {
       }\n${tail}`,
     );
   }
-  throw new GenerateError(`mkdocs build failed (exit code ${result.code}); fix mkdocs.yml or the docs it points at:\n${tail}`);
+  throw new GenerateError(
+    `mkdocs build failed (exit code ${result.code}); fix mkdocs.yml or the docs it points at:\n${tail}`,
+  );
 }
 
 /**
@@ -122,10 +141,20 @@ export async function installMkdocs(options: {
   const bin = join(venv, process.platform === 'win32' ? 'Scripts' : 'bin');
   const timeoutMs = options.timeoutMs ?? 600_000;
   const python = process.platform === 'win32' ? 'python' : 'python3';
-  reporter.info(`Installing mkdocs-techdocs-core ${version} into a virtual environment`);
+  reporter.info(
+    `Installing mkdocs-techdocs-core ${version} into a virtual environment`,
+  );
   const steps: [string, string[]][] = [
     [python, ['-m', 'venv', venv]],
-    [join(bin, 'pip'), ['install', '--disable-pip-version-check', '--quiet', `mkdocs-techdocs-core==${version}`]],
+    [
+      join(bin, 'pip'),
+      [
+        'install',
+        '--disable-pip-version-check',
+        '--quiet',
+        `mkdocs-techdocs-core==${version}`,
+      ],
+    ],
   ];
   for (const [command, args] of steps) {
     let result: RunResult;
@@ -137,13 +166,17 @@ export async function installMkdocs(options: {
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new GenerateError(`${command} was not found: installMkdocs needs Python 3 with venv on the agent (UsePythonVersion@0).`);
+        throw new GenerateError(
+          `${command} was not found: installMkdocs needs Python 3 with venv on the agent (UsePythonVersion@0).`,
+        );
       }
       throw error;
     }
     if (result.code !== 0) {
       const tail = result.output.trim().split(/\r?\n/).slice(-10).join('\n');
-      throw new GenerateError(`Installing mkdocs-techdocs-core ${version} failed (${command} exit code ${result.code}):\n${tail}`);
+      throw new GenerateError(
+        `Installing mkdocs-techdocs-core ${version} failed (${command} exit code ${result.code}):\n${tail}`,
+      );
     }
   }
   return join(bin, 'mkdocs');

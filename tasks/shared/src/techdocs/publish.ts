@@ -11,7 +11,13 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Reporter } from '../reporter';
-import { DocsEntity, METADATA_FILE, blobNameFor, contentTypeFor, entityRootPath } from './layout';
+import {
+  DocsEntity,
+  METADATA_FILE,
+  blobNameFor,
+  contentTypeFor,
+  entityRootPath,
+} from './layout';
 import { StorageError, explainStorageError } from './storage';
 
 /** Options of {@link publishSite}. */
@@ -68,17 +74,25 @@ export function md5Base64(data: Uint8Array): string {
  * techdocs-node's `getStaleFiles`, a blob named like a parent folder of a new
  * file is kept (hierarchical-namespace accounts list folders as blobs).
  */
-export function staleBlobs(newNames: Iterable<string>, existingNames: Iterable<string>): string[] {
+export function staleBlobs(
+  newNames: Iterable<string>,
+  existingNames: Iterable<string>,
+): string[] {
   const keep = new Set<string>();
   for (const name of newNames) {
     keep.add(name);
-    for (let i = name.lastIndexOf('/'); i > 0; i = name.lastIndexOf('/', i - 1)) keep.add(name.slice(0, i));
+    for (let i = name.lastIndexOf('/'); i > 0; i = name.lastIndexOf('/', i - 1))
+      keep.add(name.slice(0, i));
   }
   return [...existingNames].filter(n => !keep.has(n)).sort();
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; the first failure stops new work. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+) {
   let next = 0;
   let failed = false;
   const worker = async () => {
@@ -92,19 +106,32 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, work
       }
     }
   };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
+  const rejected = results.find(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
   if (rejected) throw rejected.reason;
 }
 
 /** Published blobs under `prefix` (all listing pages) with their Content-MD5 (base64, or '' if none). */
-export async function listPublished(container: ContainerClient, prefix: string, pageSize = 5000): Promise<Map<string, string>> {
+export async function listPublished(
+  container: ContainerClient,
+  prefix: string,
+  pageSize = 5000,
+): Promise<Map<string, string>> {
   const published = new Map<string, string>();
   try {
-    for await (const page of container.listBlobsFlat({ prefix }).byPage({ maxPageSize: pageSize })) {
+    for await (const page of container
+      .listBlobsFlat({ prefix })
+      .byPage({ maxPageSize: pageSize })) {
       for (const blob of page.segment.blobItems) {
         const md5 = blob.properties.contentMD5;
-        published.set(blob.name, md5 ? Buffer.from(md5).toString('base64') : '');
+        published.set(
+          blob.name,
+          md5 ? Buffer.from(md5).toString('base64') : '',
+        );
       }
     }
   } catch (error) {
@@ -114,7 +141,9 @@ export async function listPublished(container: ContainerClient, prefix: string, 
 }
 
 /** Publishes `siteDir` for one entity, incrementally. */
-export async function publishSite(options: PublishSiteOptions): Promise<PublishReport> {
+export async function publishSite(
+  options: PublishSiteOptions,
+): Promise<PublishReport> {
   const started = Date.now();
   const { container, entity, reporter, siteDir } = options;
   const legacy = options.legacyCaseSensitive ?? false;
@@ -124,13 +153,18 @@ export async function publishSite(options: PublishSiteOptions): Promise<PublishR
 
   let files: string[];
   try {
-    if (!(await stat(siteDir)).isDirectory()) throw new Error('not a directory');
+    if (!(await stat(siteDir)).isDirectory())
+      throw new Error('not a directory');
     files = await listSiteFiles(siteDir);
   } catch {
-    throw new StorageError(`The site folder ${siteDir} does not exist: build the docs first or fix siteDir.`);
+    throw new StorageError(
+      `The site folder ${siteDir} does not exist: build the docs first or fix siteDir.`,
+    );
   }
   if (!files.includes('index.html')) {
-    throw new StorageError(`${siteDir} has no index.html: it does not look like a built MkDocs site (siteDir).`);
+    throw new StorageError(
+      `${siteDir} has no index.html: it does not look like a built MkDocs site (siteDir).`,
+    );
   }
   if (!files.includes(METADATA_FILE)) {
     throw new StorageError(
@@ -144,7 +178,10 @@ export async function publishSite(options: PublishSiteOptions): Promise<PublishR
   listing.catch(() => undefined); // awaited below; do not let it surface as unhandled meanwhile
   const local = new Map<string, string>();
   await forEachLimited(files, concurrency, async relativePath => {
-    local.set(relativePath, md5Base64(await readFile(join(siteDir, relativePath))));
+    local.set(
+      relativePath,
+      md5Base64(await readFile(join(siteDir, relativePath))),
+    );
   });
   const published = await listing;
   reporter.debug(`${published.size} file(s) already published under ${root}/`);
@@ -178,9 +215,13 @@ export async function publishSite(options: PublishSiteOptions): Promise<PublishR
     }
     report.uploaded.push(name);
     report.bytes += data.byteLength;
-    reporter.debug(`${dryRun ? 'would upload' : 'uploaded'} ${name} (${data.byteLength} bytes)`);
+    reporter.debug(
+      `${dryRun ? 'would upload' : 'uploaded'} ${name} (${data.byteLength} bytes)`,
+    );
   };
-  const changed = files.filter(f => published.get(blobNameFor(entity, f, legacy)) !== local.get(f));
+  const changed = files.filter(
+    f => published.get(blobNameFor(entity, f, legacy)) !== local.get(f),
+  );
   report.skipped = files.length - changed.length;
 
   // Pages first, the metadata file the backend starts from last, deletions after both:

@@ -4,7 +4,12 @@
  * service's errors into messages that say what to fix.
  */
 import type { TokenCredential } from '@azure/identity';
-import { BlobServiceClient, ContainerClient, StoragePipelineOptions, StorageRetryPolicyType } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  ContainerClient,
+  StoragePipelineOptions,
+  StorageRetryPolicyType,
+} from '@azure/storage-blob';
 
 /** Where to publish. */
 export type StorageTarget =
@@ -40,7 +45,10 @@ const pipelineOptions: StoragePipelineOptions = {
 
 /** A container client for `target`, with tuned retries and timeouts. */
 export function createContainerClient(target: StorageTarget): ContainerClient {
-  if (!target.containerName || !/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(target.containerName)) {
+  if (
+    !target.containerName ||
+    !/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(target.containerName)
+  ) {
     throw new StorageError(
       `'${target.containerName}' is not a valid container name: use 3-63 lower-case letters, digits and single hyphens (containerName)`,
     );
@@ -48,8 +56,11 @@ export function createContainerClient(target: StorageTarget): ContainerClient {
   let service: BlobServiceClient;
   if ('connectionString' in target) {
     try {
-      service = BlobServiceClient.fromConnectionString(target.connectionString, pipelineOptions);
-    } catch (error) {
+      service = BlobServiceClient.fromConnectionString(
+        target.connectionString,
+        pipelineOptions,
+      );
+    } catch {
       // The SDK's message can quote the connection string; never echo it.
       throw new StorageError(
         'The storage connection string could not be parsed: expect AccountName=…;AccountKey=…;BlobEndpoint=… or a SAS form',
@@ -61,8 +72,13 @@ export function createContainerClient(target: StorageTarget): ContainerClient {
         `'${target.accountName}' is not a storage account name: use 3-24 lower-case letters and digits (storageAccount)`,
       );
     }
-    const endpoint = target.endpoint ?? `https://${target.accountName}.blob.core.windows.net`;
-    service = new BlobServiceClient(endpoint, target.credential, pipelineOptions);
+    const endpoint =
+      target.endpoint ?? `https://${target.accountName}.blob.core.windows.net`;
+    service = new BlobServiceClient(
+      endpoint,
+      target.credential,
+      pipelineOptions,
+    );
   }
   return service.getContainerClient(target.containerName);
 }
@@ -79,7 +95,11 @@ interface RestErrorLike {
 }
 
 /** Translates an SDK error into a {@link StorageError} naming the fix; other errors pass through. */
-export function explainStorageError(error: unknown, container: ContainerClient, action: string): Error {
+export function explainStorageError(
+  error: unknown,
+  container: ContainerClient,
+  action: string,
+): Error {
   const e = (error ?? {}) as RestErrorLike;
   const where = `container '${container.containerName}' of storage account '${container.accountName}'`;
   if (e.statusCode === 404 && e.code === 'ContainerNotFound') {
@@ -103,7 +123,11 @@ export function explainStorageError(error: unknown, container: ContainerClient, 
     );
   }
   if (error instanceof Error) {
-    return new StorageError(`Failed while ${action} in the ${where}: ${error.message}`);
+    return new StorageError(
+      `Failed while ${action} in the ${where}: ${error.message}`,
+    );
   }
-  return new StorageError(`Failed while ${action} in the ${where}: ${String(error)}`);
+  return new StorageError(
+    `Failed while ${action} in the ${where}: ${String(error)}`,
+  );
 }
