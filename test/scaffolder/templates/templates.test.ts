@@ -400,6 +400,27 @@ describe('example templates through the real scaffolder', function () {
     });
   }
 
+  it('lists the five actions with their examples in the scaffolder', async () => {
+    const actions = (await (
+      await fetch(`${api}/scaffolder/v2/actions`, { headers: auth })
+    ).json()) as any[];
+    for (const id of [
+      'azure:pipeline:create',
+      'azure:pipeline:run',
+      'azure:pipeline:permit',
+      'azure:serviceconnection:create',
+      'azure:variablegroup:create',
+    ]) {
+      const action = actions.find(a => a.id === id);
+      assert.ok(action, `${id} is registered`);
+      assert.ok(action.examples?.length > 0, `${id} has examples`);
+      assert.ok(
+        Object.keys(action.schema?.input?.properties ?? {}).length > 0,
+        `${id} has an input schema`,
+      );
+    }
+  });
+
   const connectionValues = () => ({
     organization: 'contoso',
     host,
