@@ -11,7 +11,14 @@
  * the result says so instead of inventing a figure.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -39,7 +46,8 @@ const KINDS = ['component', 'api', 'resource', 'system', 'group'] as const;
 function entityFile(i: number): string {
   const kind = KINDS[i % KINDS.length];
   const owner = i % 50 === 0 ? `ghost-team-${i}` : `team-${i % 20}`;
-  const head = (k: string) => `apiVersion: backstage.io/v1alpha1\nkind: ${k}\nmetadata:\n  name: ${kind}-${i}\n  description: Generated entity ${i} for the validate benchmark.\n  tags: [bench, generated]\n  annotations:\n    dev.azure.com/project-repo: bench/repo-${i}\n    backstage.io/techdocs-ref: dir:.\n`;
+  const head = (k: string) =>
+    `apiVersion: backstage.io/v1alpha1\nkind: ${k}\nmetadata:\n  name: ${kind}-${i}\n  description: Generated entity ${i} for the validate benchmark.\n  tags: [bench, generated]\n  annotations:\n    dev.azure.com/project-repo: bench/repo-${i}\n    backstage.io/techdocs-ref: dir:.\n`;
   switch (kind) {
     case 'component':
       return `${head('Component')}spec:\n  type: service\n  lifecycle: production\n  owner: ${owner}\n  system: system-${i - (i % 5) + 3}\n  providesApis: [api-${i + 1}]\n  dependsOn: [resource:resource-${i + 2}]\n`;
@@ -57,19 +65,32 @@ function entityFile(i: number): string {
 /** Writes the generated monorepo: an org file with 20 teams and `files - 1` service folders. */
 export function writeBenchRepo(dir: string, files: number) {
   // The owners most entities refer to, so most references resolve within the repository.
-  const teams = Array.from({ length: 20 }, (_, t) => `apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-${t}\nspec:\n  type: team\n  children: []\n`);
+  const teams = Array.from(
+    { length: 20 },
+    (_, t) =>
+      `apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-${t}\nspec:\n  type: team\n  children: []\n`,
+  );
   mkdirSync(join(dir, 'org'), { recursive: true });
   writeFileSync(join(dir, 'org', 'catalog-info.yaml'), teams.join('---\n'));
   for (let i = 1; i < files; i++) {
     const folder = join(dir, 'services', `s${Math.floor(i / 100)}`, `svc-${i}`);
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'catalog-info.yaml'), entityFile(i));
-    if (i % 5 === 1) writeFileSync(join(folder, 'mkdocs.yml'), 'site_name: x\n');
+    if (i % 5 === 1)
+      writeFileSync(join(folder, 'mkdocs.yml'), 'site_name: x\n');
   }
 }
 
 /** Runs the built CLI once and measures it; peak RSS comes from the process itself at exit. */
-async function measure(dir: string): Promise<{ wallMs: number; cpuMs: number; peakRssBytes: number; stdout: string; exitCode: number | null }> {
+async function measure(
+  dir: string,
+): Promise<{
+  wallMs: number;
+  cpuMs: number;
+  peakRssBytes: number;
+  stdout: string;
+  exitCode: number | null;
+}> {
   const rssFile = join(dir, '..', `rss-${process.pid}.txt`);
   const preload = join(dir, '..', `rss-${process.pid}.cjs`);
   writeFileSync(
@@ -77,24 +98,44 @@ async function measure(dir: string): Promise<{ wallMs: number; cpuMs: number; pe
     `process.on('exit', () => { const u = process.resourceUsage(); require('node:fs').writeFileSync(${JSON.stringify(rssFile)}, JSON.stringify({ rss: u.maxRSS * 1024, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000 })); });\n`,
   );
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['--require', preload, cli, 'validate', '--format', 'json'], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--require', preload, cli, 'validate', '--format', 'json'],
+    {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', d => (stdout += d));
-  const exitCode = await new Promise<number | null>(res => child.on('close', res));
+  const exitCode = await new Promise<number | null>(res =>
+    child.on('close', res),
+  );
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const usage = JSON.parse(readFileSync(rssFile, 'utf8')) as { rss: number; cpuMs: number };
+  const usage = JSON.parse(readFileSync(rssFile, 'utf8')) as {
+    rss: number;
+    cpuMs: number;
+  };
   rmSync(rssFile, { force: true });
   rmSync(preload, { force: true });
-  return { wallMs, cpuMs: usage.cpuMs, peakRssBytes: usage.rss, stdout, exitCode };
+  return {
+    wallMs,
+    cpuMs: usage.cpuMs,
+    peakRssBytes: usage.rss,
+    stdout,
+    exitCode,
+  };
 }
 
 /** Generates `files` entity files in a temporary folder, validates them with the built CLI, reports figures. */
-export async function runValidateBench(options: { files?: number } = {}): Promise<ValidateBenchResult> {
+export async function runValidateBench(
+  options: { files?: number } = {},
+): Promise<ValidateBenchResult> {
   const files = options.files ?? 5000;
-  if (!existsSync(cli)) execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  if (!existsSync(cli))
+    execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], {
+      stdio: 'inherit',
+    });
   const parent = mkdtempSync(join(tmpdir(), 'stagedoor-bench-validate-'));
   const dir = join(parent, 'repo');
   mkdirSync(dir);
@@ -118,7 +159,11 @@ export async function runValidateBench(options: { files?: number } = {}): Promis
         available: false,
         reason: 'not installable: the npm registry answers 404 for it',
       },
-      target: { wallMs: targetWall, peakRssBytes: 300 * 1024 * 1024, met: run.wallMs <= targetWall && run.peakRssBytes <= 300 * 1024 * 1024 },
+      target: {
+        wallMs: targetWall,
+        peakRssBytes: 300 * 1024 * 1024,
+        met: run.wallMs <= targetWall && run.peakRssBytes <= 300 * 1024 * 1024,
+      },
     };
   } finally {
     rmSync(parent, { recursive: true, force: true });
@@ -128,14 +173,23 @@ export async function runValidateBench(options: { files?: number } = {}): Promis
 async function main() {
   const i = process.argv.indexOf('--files');
   const files = i > 0 ? Number(process.argv[i + 1]) : 5000;
-  if (!Number.isInteger(files) || files < 1) throw new Error('--files must be a positive whole number');
+  if (!Number.isInteger(files) || files < 1)
+    throw new Error('--files must be a positive whole number');
   const r = await runValidateBench({ files });
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
-  console.log(`stagedoor validate, ${r.files} files (${r.entities} entities), process start included`);
-  console.log(`  wall time   ${(r.wallMs / 1000).toFixed(2)} s   (target ≤ ${(r.target.wallMs / 1000).toFixed(2)} s)`);
-  console.log(`  CPU time    ${(r.cpuMs / 1000).toFixed(2)} s   (${((r.cpuMs / r.files) * 1000).toFixed(0)} ms per 1,000 files)`);
+  console.log(
+    `stagedoor validate, ${r.files} files (${r.entities} entities), process start included`,
+  );
+  console.log(
+    `  wall time   ${(r.wallMs / 1000).toFixed(2)} s   (target ≤ ${(r.target.wallMs / 1000).toFixed(2)} s)`,
+  );
+  console.log(
+    `  CPU time    ${(r.cpuMs / 1000).toFixed(2)} s   (${((r.cpuMs / r.files) * 1000).toFixed(0)} ms per 1,000 files)`,
+  );
   console.log(`  files/s     ${r.filesPerSecond.toFixed(0)}`);
-  console.log(`  peak RSS    ${mb(r.peakRssBytes)}   (target ≤ ${mb(r.target.peakRssBytes)})`);
+  console.log(
+    `  peak RSS    ${mb(r.peakRssBytes)}   (target ≤ ${mb(r.target.peakRssBytes)})`,
+  );
   console.log(`  problems    ${r.problems} (exit code ${r.exitCode})`);
   console.log(`  ${r.alternative.name}: ${r.alternative.reason}`);
   console.log(`  target ${r.target.met ? 'met' : 'NOT met'}`);

@@ -5,7 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
-import type { AzureRmConnection, BackstageConnection } from '../../shared/src/auth/types';
+import type {
+  AzureRmConnection,
+  BackstageConnection,
+} from '../../shared/src/auth/types';
 import type { Reporter } from '../../shared/src/reporter';
 import { runValidate, type FailOn } from '../../shared/src/validate';
 
@@ -14,25 +17,51 @@ const reporter: Reporter = {
   warn: m => tl.warning(m),
   error: m => tl.error(m),
   problem: p =>
-    tl.logIssue(p.severity === 'error' ? tl.IssueType.Error : tl.IssueType.Warning, p.message, p.file, p.line, p.column, p.rule),
+    tl.logIssue(
+      p.severity === 'error' ? tl.IssueType.Error : tl.IssueType.Warning,
+      p.message,
+      p.file,
+      p.line,
+      p.column,
+      p.rule,
+    ),
   debug: m => tl.debug(m),
   secret: v => tl.setSecret(v),
 };
 
-const list = (name: string) => tl.getDelimitedInput(name, ',').map(s => s.trim()).filter(Boolean);
+const list = (name: string) =>
+  tl
+    .getDelimitedInput(name, ',')
+    .map(s => s.trim())
+    .filter(Boolean);
 
 function azureRm(id: string): AzureRmConnection {
-  const param = (n: string) => tl.getEndpointAuthorizationParameter(id, n, true) || undefined;
+  const param = (n: string) =>
+    tl.getEndpointAuthorizationParameter(id, n, true) || undefined;
   return {
     id,
-    scheme: tl.getEndpointAuthorizationScheme(id, false) as AzureRmConnection['scheme'],
+    scheme: tl.getEndpointAuthorizationScheme(
+      id,
+      false,
+    ) as AzureRmConnection['scheme'],
     tenantId: param('tenantid'),
     clientId: param('serviceprincipalid'),
-    clientSecret: param('authenticationType') === 'spnCertificate' ? undefined : param('serviceprincipalkey'),
+    clientSecret:
+      param('authenticationType') === 'spnCertificate'
+        ? undefined
+        : param('serviceprincipalkey'),
     clientCertificate: param('servicePrincipalCertificate'),
-    authorityHost: tl.getEndpointDataParameter(id, 'environmentAuthorityUrl', true) || undefined,
+    authorityHost:
+      tl.getEndpointDataParameter(id, 'environmentAuthorityUrl', true) ||
+      undefined,
     oidcRequestUri: tl.getVariable('System.OidcRequestUri'),
-    systemAccessToken: tl.getVariable('System.AccessToken') || tl.getEndpointAuthorizationParameter('SYSTEMVSSCONNECTION', 'AccessToken', true),
+    systemAccessToken:
+      tl.getVariable('System.AccessToken') ||
+      tl.getEndpointAuthorizationParameter(
+        'SYSTEMVSSCONNECTION',
+        'AccessToken',
+        true,
+      ),
   };
 }
 
@@ -40,11 +69,28 @@ function backstage(): BackstageConnection | undefined {
   const id = tl.getInput('backstageConnection');
   if (!id) return undefined;
   const url = tl.getEndpointUrl(id, false)!;
-  if (tl.getEndpointDataParameter(id, 'authenticationMethod', true) === 'entra') {
+  if (
+    tl.getEndpointDataParameter(id, 'authenticationMethod', true) === 'entra'
+  ) {
     const audience = tl.getEndpointDataParameter(id, 'audience', true) ?? '';
-    return { url, auth: { kind: 'entra', audience, connection: azureRm(tl.getEndpointDataParameter(id, 'azureSubscription', false)!) } };
+    return {
+      url,
+      auth: {
+        kind: 'entra',
+        audience,
+        connection: azureRm(
+          tl.getEndpointDataParameter(id, 'azureSubscription', false)!,
+        ),
+      },
+    };
   }
-  return { url, auth: { kind: 'token', token: tl.getEndpointAuthorizationParameter(id, 'apitoken', false)! } };
+  return {
+    url,
+    auth: {
+      kind: 'token',
+      token: tl.getEndpointAuthorizationParameter(id, 'apitoken', false)!,
+    },
+  };
 }
 
 async function run() {
@@ -52,14 +98,24 @@ async function run() {
   tl.setVariable('STAGEDOOR_VALIDATE_RAN', 'true');
   try {
     const failOn = (tl.getInput('failOn') || 'error') as FailOn;
-    if (!['error', 'warning', 'never'].includes(failOn)) throw new Error(`failOn must be error, warning or never (got '${failOn}').`);
+    if (!['error', 'warning', 'never'].includes(failOn))
+      throw new Error(
+        `failOn must be error, warning or never (got '${failOn}').`,
+      );
     const checkReferences = tl.getBoolInput('checkReferences');
     const result = await runValidate(
       {
-        root: tl.getPathInput('root') || tl.getVariable('Build.SourcesDirectory') || process.cwd(),
+        root:
+          tl.getPathInput('root') ||
+          tl.getVariable('Build.SourcesDirectory') ||
+          process.cwd(),
         patterns: tl.getDelimitedInput('patterns', /\r?\n/),
-        followLocations: tl.getInput('followLocations') ? tl.getBoolInput('followLocations') : true,
-        policyFile: tl.filePathSupplied('policyFile') ? tl.getPathInput('policyFile') : undefined,
+        followLocations: tl.getInput('followLocations')
+          ? tl.getBoolInput('followLocations')
+          : true,
+        policyFile: tl.filePathSupplied('policyFile')
+          ? tl.getPathInput('policyFile')
+          : undefined,
         strict: tl.getBoolInput('strict'),
         failOn,
         allowedKinds: list('allowedKinds'),
@@ -71,17 +127,28 @@ async function run() {
       },
       reporter,
     );
-    tl.setVariable('entityCount', String(result.result.entities.length), false, true);
+    tl.setVariable(
+      'entityCount',
+      String(result.result.entities.length),
+      false,
+      true,
+    );
     tl.setVariable('errorCount', String(result.errors), false, true);
     tl.setVariable('warningCount', String(result.warnings), false, true);
     if (result.summary) {
-      const path = join(tl.getVariable('Agent.TempDirectory') || process.cwd(), 'stagedoor-catalog-validation.md');
+      const path = join(
+        tl.getVariable('Agent.TempDirectory') || process.cwd(),
+        'stagedoor-catalog-validation.md',
+      );
       writeFileSync(path, result.summary);
       tl.uploadSummary(path);
     }
     tl.setResult(tl.TaskResult[result.outcome], result.message);
   } catch (error) {
-    tl.setResult(tl.TaskResult.Failed, error instanceof Error ? error.message : String(error));
+    tl.setResult(
+      tl.TaskResult.Failed,
+      error instanceof Error ? error.message : String(error),
+    );
   }
 }
 

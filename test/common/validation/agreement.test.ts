@@ -12,13 +12,24 @@ const OWN = join(__dirname, '..', '..', 'fixtures', 'catalog');
  * Rules where the engine is stricter than the catalog on purpose (documented in the README):
  * they make a document invalid for the engine and never for a single validate-entity call.
  */
-const STRICTER = new Set(['yaml/non-string-key', 'yaml/too-deep', 'entity/duplicate', 'file/too-large', 'file/binary', 'file/encoding']);
+const STRICTER = new Set([
+  'yaml/non-string-key',
+  'yaml/too-deep',
+  'entity/duplicate',
+  'file/too-large',
+  'file/binary',
+  'file/encoding',
+]);
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir)
     .flatMap(name => {
       const p = join(dir, name);
-      return statSync(p).isDirectory() ? yamlFiles(p) : /\.ya?ml$/.test(name) ? [p] : [];
+      return statSync(p).isDirectory()
+        ? yamlFiles(p)
+        : /\.ya?ml$/.test(name)
+          ? [p]
+          : [];
     })
     .sort();
 }
@@ -36,9 +47,15 @@ function documentsOf(text: string): string[] {
   });
 }
 
-function engineVerdict(path: string, text: string): { ok: boolean; problems: Problem[] } {
+function engineVerdict(
+  path: string,
+  text: string,
+): { ok: boolean; problems: Problem[] } {
   const { problems } = validateCatalogFiles([{ path, content: text }]);
-  return { ok: !problems.some(p => p.severity === 'error' && !STRICTER.has(p.rule)), problems };
+  return {
+    ok: !problems.some(p => p.severity === 'error' && !STRICTER.has(p.rule)),
+    problems,
+  };
 }
 
 describe('the engine and a real catalog backend', function () {
@@ -67,16 +84,24 @@ describe('the engine and a real catalog backend', function () {
           documents++;
           const catalogOk = catalogSays.every(v => v.ok);
           // Our own fixtures say in their folder what the catalog should answer.
-          const expected = path.startsWith('valid/') ? true : path.startsWith('invalid/') ? false : undefined;
+          const expected = path.startsWith('valid/')
+            ? true
+            : path.startsWith('invalid/')
+              ? false
+              : undefined;
           if (expected !== undefined && expected !== catalogOk) {
-            disagreements.push(`${path} document ${i + 1}: expected the catalog to ${expected ? 'accept' : 'reject'} it, but it ${catalogOk ? 'accepts' : 'rejects'} it (${catalogSays.map(v => v.detail).join(' | ')})`);
+            disagreements.push(
+              `${path} document ${i + 1}: expected the catalog to ${expected ? 'accept' : 'reject'} it, but it ${catalogOk ? 'accepts' : 'rejects'} it (${catalogSays.map(v => v.detail).join(' | ')})`,
+            );
           }
           const engine = engineVerdict(path, chunk);
           if (engine.ok !== catalogOk) {
             disagreements.push(
               `${path} document ${i + 1}: catalog ${catalogOk ? 'accepts' : 'rejects'} (${catalogSays
                 .map(v => v.detail)
-                .join(' | ')}), engine ${engine.ok ? 'accepts' : 'rejects'} (${engine.problems
+                .join(
+                  ' | ',
+                )}), engine ${engine.ok ? 'accepts' : 'rejects'} (${engine.problems
                 .map(p => `${p.rule}: ${p.message}`)
                 .join(' | ')})`,
             );
@@ -84,7 +109,11 @@ describe('the engine and a real catalog backend', function () {
         }
       }
       assert.ok(documents > 0, `no documents found in ${dir}`);
-      assert.deepEqual(disagreements, [], `${disagreements.length} of ${documents} documents disagree`);
+      assert.deepEqual(
+        disagreements,
+        [],
+        `${disagreements.length} of ${documents} documents disagree`,
+      );
     });
   }
 });

@@ -6,7 +6,11 @@
  */
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import scaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
-import { mockServices, startTestBackend, TestBackend } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  startTestBackend,
+  TestBackend,
+} from '@backstage/backend-test-utils';
 import { parseEntityYaml } from '@backstage/plugin-catalog-node';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -28,21 +32,30 @@ function contentFor(path: string): string {
  */
 function toLoopback(entity: any, base: string): unknown {
   const rewrite = (url: string) =>
-    /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? `${base}/abs/${url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')}` : url;
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(url)
+      ? `${base}/abs/${url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')}`
+      : url;
   const walk = (v: any): any => {
     if (Array.isArray(v)) return v.map(walk);
     if (!v || typeof v !== 'object') return v;
     const keys = Object.keys(v);
-    if (keys.length === 1 && ['$text', '$json', '$yaml'].includes(keys[0]) && typeof v[keys[0]] === 'string') {
+    if (
+      keys.length === 1 &&
+      ['$text', '$json', '$yaml'].includes(keys[0]) &&
+      typeof v[keys[0]] === 'string'
+    ) {
       return { [keys[0]]: rewrite(v[keys[0]]) };
     }
     return Object.fromEntries(keys.map(k => [k, walk(v[k])]));
   };
   const out = walk(entity);
   if (out?.kind === 'Location' && out.spec && typeof out.spec === 'object') {
-    if (typeof out.spec.target === 'string') out.spec.target = rewrite(out.spec.target);
+    if (typeof out.spec.target === 'string')
+      out.spec.target = rewrite(out.spec.target);
     if (Array.isArray(out.spec.targets)) {
-      out.spec.targets = out.spec.targets.map((t: unknown) => (typeof t === 'string' ? rewrite(t) : t));
+      out.spec.targets = out.spec.targets.map((t: unknown) =>
+        typeof t === 'string' ? rewrite(t) : t,
+      );
     }
   }
   return out;
@@ -50,7 +63,10 @@ function toLoopback(entity: any, base: string): unknown {
 
 export interface CatalogUnderTest {
   /** The catalog's verdict per YAML document of `text` as it would read it at `path`. */
-  verdicts(path: string, text: string): Promise<{ ok: boolean; detail: string }[]>;
+  verdicts(
+    path: string,
+    text: string,
+  ): Promise<{ ok: boolean; detail: string }[]>;
   stop(): Promise<void>;
 }
 
@@ -79,24 +95,39 @@ export async function startCatalog(): Promise<CatalogUnderTest> {
   async function validateEntity(entity: unknown, location: string) {
     const res = await fetch(`${base}/validate-entity`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${mockCredentialsToken}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${mockCredentialsToken}`,
+      },
       body: JSON.stringify({ entity, location }),
       signal: AbortSignal.timeout(30_000),
     });
     if (res.status === 200) return { ok: true, detail: '' };
     const body = await res.text();
-    if (res.status !== 400) throw new Error(`validate-entity answered ${res.status}: ${body}`);
+    if (res.status !== 400)
+      throw new Error(`validate-entity answered ${res.status}: ${body}`);
     return { ok: false, detail: body.slice(0, 400) };
   }
 
   return {
     async verdicts(path, text) {
-      const location = { type: 'url', target: `http://127.0.0.1:${filesPort}/repo/${path}` };
+      const location = {
+        type: 'url',
+        target: `http://127.0.0.1:${filesPort}/repo/${path}`,
+      };
       const out: { ok: boolean; detail: string }[] = [];
       try {
-        for (const result of parseEntityYaml(Buffer.from(text, 'utf8'), location)) {
+        for (const result of parseEntityYaml(
+          Buffer.from(text, 'utf8'),
+          location,
+        )) {
           if (result.type === 'entity') {
-            out.push(await validateEntity(toLoopback(result.entity, `http://127.0.0.1:${filesPort}`), `url:${location.target}`));
+            out.push(
+              await validateEntity(
+                toLoopback(result.entity, `http://127.0.0.1:${filesPort}`),
+                `url:${location.target}`,
+              ),
+            );
           } else if (result.type === 'error') {
             out.push({ ok: false, detail: result.error.message.slice(0, 300) });
           }

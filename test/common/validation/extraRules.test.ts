@@ -1,7 +1,19 @@
 import { strict as assert } from 'node:assert';
-import { ValidateOptions, parsePolicyFile, validateCatalogFiles } from '@stagedoor/common';
+import {
+  ValidateOptions,
+  parsePolicyFile,
+  validateCatalogFiles,
+} from '@stagedoor/common';
 
-const entity = (opts: { kind?: string; name?: string; annotations?: Record<string, string>; tags?: string[]; spec?: string } = {}) => {
+const entity = (
+  opts: {
+    kind?: string;
+    name?: string;
+    annotations?: Record<string, string>;
+    tags?: string[];
+    spec?: string;
+  } = {},
+) => {
   const annotations = Object.entries(opts.annotations ?? {})
     .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}\n`)
     .join('');
@@ -17,7 +29,8 @@ const entity = (opts: { kind?: string; name?: string; annotations?: Record<strin
     '',
   ].join('\n');
 };
-const teamA = 'apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n';
+const teamA =
+  'apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n';
 
 /** Problems of `text` (validated beside the team-a group) as `rule severity`. */
 function run(text: string, options: ValidateOptions = {}) {
@@ -28,8 +41,14 @@ function run(text: string, options: ValidateOptions = {}) {
     ],
     options,
   );
-  const problems = result.problems.filter(p => p.file === 'svc/catalog-info.yaml');
-  return { ...result, problems, rules: problems.map(p => `${p.rule} ${p.severity}`) };
+  const problems = result.problems.filter(
+    p => p.file === 'svc/catalog-info.yaml',
+  );
+  return {
+    ...result,
+    problems,
+    rules: problems.map(p => `${p.rule} ${p.severity}`),
+  };
 }
 
 describe('the extra rules', () => {
@@ -39,49 +58,150 @@ describe('the extra rules', () => {
     });
 
     it('warns about references defined nowhere and lists them for a live lookup', () => {
-      const r = run(entity({ spec: 'type: service\n  lifecycle: production\n  owner: team-b\n  system: checkout' }));
-      assert.deepEqual(r.rules, ['ref/unresolved warning', 'ref/unresolved warning']);
-      assert.deepEqual(r.unresolvedRefs, ['group:default/team-b', 'system:default/checkout']);
-      assert.match(r.problems[0].message, /spec.owner refers to group:default\/team-b/);
-      assert.equal(r.entities.length, 2, 'warnings do not make an entity invalid');
+      const r = run(
+        entity({
+          spec: 'type: service\n  lifecycle: production\n  owner: team-b\n  system: checkout',
+        }),
+      );
+      assert.deepEqual(r.rules, [
+        'ref/unresolved warning',
+        'ref/unresolved warning',
+      ]);
+      assert.deepEqual(r.unresolvedRefs, [
+        'group:default/team-b',
+        'system:default/checkout',
+      ]);
+      assert.match(
+        r.problems[0].message,
+        /spec.owner refers to group:default\/team-b/,
+      );
+      assert.equal(
+        r.entities.length,
+        2,
+        'warnings do not make an entity invalid',
+      );
     });
 
     it('accepts references the live catalog knows', () => {
-      const r = run(entity({ spec: 'type: service\n  lifecycle: production\n  owner: team-b' }), {
-        knownEntityRefs: new Set(['group:default/team-b']),
-      });
+      const r = run(
+        entity({
+          spec: 'type: service\n  lifecycle: production\n  owner: team-b',
+        }),
+        {
+          knownEntityRefs: new Set(['group:default/team-b']),
+        },
+      );
       assert.deepEqual(r.rules, []);
     });
 
     it('explains names a reference may not have', () => {
-      const r = run(entity({ spec: 'type: service\n  lifecycle: production\n  owner: team payments' }));
+      const r = run(
+        entity({
+          spec: 'type: service\n  lifecycle: production\n  owner: team payments',
+        }),
+      );
       assert.deepEqual(r.rules, ['ref/invalid-name warning']);
-      assert.match(r.problems[0].message, /^spec.owner "team payments" is not a valid entity reference: names may contain letters, digits, '-', '_' and '.'/);
+      assert.match(
+        r.problems[0].message,
+        /^spec.owner "team payments" is not a valid entity reference: names may contain letters, digits, '-', '_' and '.'/,
+      );
     });
 
     it('raises every extra rule to an error when strict, and lets the policy set single rules', () => {
-      const text = entity({ spec: 'type: service\n  lifecycle: production\n  owner: team-b' });
-      assert.deepEqual(run(text, { strict: true }).rules, ['ref/unresolved error']);
-      assert.deepEqual(run(text, { strict: true, policy: { rules: { 'ref/unresolved': 'warning' } } }).rules, ['ref/unresolved warning']);
-      assert.deepEqual(run(text, { policy: { rules: { 'ref/unresolved': 'error' } } }).rules, ['ref/unresolved error']);
-      assert.deepEqual(run(text, { policy: { rules: { 'ref/unresolved': 'off' } } }).rules, []);
+      const text = entity({
+        spec: 'type: service\n  lifecycle: production\n  owner: team-b',
+      });
+      assert.deepEqual(run(text, { strict: true }).rules, [
+        'ref/unresolved error',
+      ]);
+      assert.deepEqual(
+        run(text, {
+          strict: true,
+          policy: { rules: { 'ref/unresolved': 'warning' } },
+        }).rules,
+        ['ref/unresolved warning'],
+      );
+      assert.deepEqual(
+        run(text, { policy: { rules: { 'ref/unresolved': 'error' } } }).rules,
+        ['ref/unresolved error'],
+      );
+      assert.deepEqual(
+        run(text, { policy: { rules: { 'ref/unresolved': 'off' } } }).rules,
+        [],
+      );
     });
   });
 
   describe('rules about referenced files', () => {
-    const files = new Set(['svc/docs/mkdocs.yml', 'svc/openapi.yaml', 'svc/more/catalog-info.yaml']);
+    const files = new Set([
+      'svc/docs/mkdocs.yml',
+      'svc/openapi.yaml',
+      'svc/more/catalog-info.yaml',
+    ]);
     const fileExists = (p: string) => files.has(p);
 
     for (const [name, text, expected] of [
-      ['a TechDocs folder with mkdocs.yml', entity({ annotations: { 'backstage.io/techdocs-ref': 'dir:./docs' } }), []],
-      ['a TechDocs folder without mkdocs.yml', entity({ annotations: { 'backstage.io/techdocs-ref': 'dir:.' } }), ['techdocs/mkdocs-missing warning']],
-      ['a TechDocs folder outside the repository', entity({ annotations: { 'backstage.io/techdocs-ref': 'dir:../..' } }), ['techdocs/mkdocs-missing warning']],
-      ['a TechDocs URL', entity({ annotations: { 'backstage.io/techdocs-ref': 'url:https://example.com/docs' } }), []],
-      ['a $text file that exists', entity({ kind: 'API', spec: 'type: openapi\n  lifecycle: production\n  owner: team-a\n  definition:\n    $text: ./openapi.yaml' }), []],
-      ['a $text file that does not', entity({ kind: 'API', spec: 'type: openapi\n  lifecycle: production\n  owner: team-a\n  definition:\n    $text: ./missing.yaml' }), ['placeholder/file-missing warning']],
-      ['a $text URL', entity({ kind: 'API', spec: 'type: openapi\n  lifecycle: production\n  owner: team-a\n  definition:\n    $text: https://example.com/a.yaml' }), []],
-      ['Location targets that exist, are URLs or globs', entity({ kind: 'Location', spec: 'targets: [./more/catalog-info.yaml, https://example.com/x.yaml, ./**/catalog-info.yaml]' }), []],
-      ['a Location target that does not exist', entity({ kind: 'Location', spec: 'target: ./gone.yaml' }), ['location/target-missing warning']],
+      [
+        'a TechDocs folder with mkdocs.yml',
+        entity({ annotations: { 'backstage.io/techdocs-ref': 'dir:./docs' } }),
+        [],
+      ],
+      [
+        'a TechDocs folder without mkdocs.yml',
+        entity({ annotations: { 'backstage.io/techdocs-ref': 'dir:.' } }),
+        ['techdocs/mkdocs-missing warning'],
+      ],
+      [
+        'a TechDocs folder outside the repository',
+        entity({ annotations: { 'backstage.io/techdocs-ref': 'dir:../..' } }),
+        ['techdocs/mkdocs-missing warning'],
+      ],
+      [
+        'a TechDocs URL',
+        entity({
+          annotations: {
+            'backstage.io/techdocs-ref': 'url:https://example.com/docs',
+          },
+        }),
+        [],
+      ],
+      [
+        'a $text file that exists',
+        entity({
+          kind: 'API',
+          spec: 'type: openapi\n  lifecycle: production\n  owner: team-a\n  definition:\n    $text: ./openapi.yaml',
+        }),
+        [],
+      ],
+      [
+        'a $text file that does not',
+        entity({
+          kind: 'API',
+          spec: 'type: openapi\n  lifecycle: production\n  owner: team-a\n  definition:\n    $text: ./missing.yaml',
+        }),
+        ['placeholder/file-missing warning'],
+      ],
+      [
+        'a $text URL',
+        entity({
+          kind: 'API',
+          spec: 'type: openapi\n  lifecycle: production\n  owner: team-a\n  definition:\n    $text: https://example.com/a.yaml',
+        }),
+        [],
+      ],
+      [
+        'Location targets that exist, are URLs or globs',
+        entity({
+          kind: 'Location',
+          spec: 'targets: [./more/catalog-info.yaml, https://example.com/x.yaml, ./**/catalog-info.yaml]',
+        }),
+        [],
+      ],
+      [
+        'a Location target that does not exist',
+        entity({ kind: 'Location', spec: 'target: ./gone.yaml' }),
+        ['location/target-missing warning'],
+      ],
     ] as const) {
       it(`${expected.length ? 'warns about' : 'accepts'} ${name}`, () => {
         assert.deepEqual(run(text, { fileExists }).rules, expected);
@@ -89,11 +209,18 @@ describe('the extra rules', () => {
     }
 
     it('skips them when the caller cannot tell which files exist', () => {
-      assert.deepEqual(run(entity({ annotations: { 'backstage.io/techdocs-ref': 'dir:.' } })).rules, []);
+      assert.deepEqual(
+        run(entity({ annotations: { 'backstage.io/techdocs-ref': 'dir:.' } }))
+          .rules,
+        [],
+      );
     });
 
     it('points at the annotation value', () => {
-      const p = run(entity({ annotations: { 'backstage.io/techdocs-ref': 'dir:.' } }), { fileExists }).problems[0];
+      const p = run(
+        entity({ annotations: { 'backstage.io/techdocs-ref': 'dir:.' } }),
+        { fileExists },
+      ).problems[0];
       assert.deepEqual([p.line, p.column], [6, 32]);
     });
   });
@@ -101,17 +228,36 @@ describe('the extra rules', () => {
   describe('azure/annotation-format', () => {
     for (const [annotations, expected] of [
       [{ 'dev.azure.com/project-repo': 'payments/payments-api' }, []],
-      [{ 'dev.azure.com/project-repo': 'payments' }, ['azure/annotation-format warning']],
-      [{ 'dev.azure.com/project': 'payments', 'dev.azure.com/build-definition': 'payments-ci' }, []],
-      [{ 'dev.azure.com/build-definition': 'payments-ci' }, ['azure/annotation-format warning']],
+      [
+        { 'dev.azure.com/project-repo': 'payments' },
+        ['azure/annotation-format warning'],
+      ],
+      [
+        {
+          'dev.azure.com/project': 'payments',
+          'dev.azure.com/build-definition': 'payments-ci',
+        },
+        [],
+      ],
+      [
+        { 'dev.azure.com/build-definition': 'payments-ci' },
+        ['azure/annotation-format warning'],
+      ],
       [{ 'dev.azure.com/host-org': 'dev.azure.com/contoso' }, []],
-      [{ 'dev.azure.com/host-org': 'contoso' }, ['azure/annotation-format warning']],
-      [{ 'dev.azure.com/readme-path': 'docs/README.md' }, ['azure/annotation-format warning']],
+      [
+        { 'dev.azure.com/host-org': 'contoso' },
+        ['azure/annotation-format warning'],
+      ],
+      [
+        { 'dev.azure.com/readme-path': 'docs/README.md' },
+        ['azure/annotation-format warning'],
+      ],
     ] as const) {
       it(`${expected.length ? 'warns about' : 'accepts'} ${JSON.stringify(annotations)}`, () => {
         const r = run(entity({ annotations }));
         assert.deepEqual(r.rules, expected);
-        if (expected.length) assert.match(r.problems[0].message, /must be|needs/);
+        if (expected.length)
+          assert.match(r.problems[0].message, /must be|needs/);
       });
     }
   });
@@ -122,12 +268,20 @@ describe('the extra rules', () => {
     ).policy;
 
     it('accepts entities that follow it', () => {
-      const text = entity({ tags: ['payments'], annotations: { 'backstage.io/techdocs-ref': 'url:https://x.example/docs' } });
+      const text = entity({
+        tags: ['payments'],
+        annotations: {
+          'backstage.io/techdocs-ref': 'url:https://x.example/docs',
+        },
+      });
       assert.deepEqual(run(text, { policy }).rules, []);
     });
 
     it('reports kinds, lifecycles, tags and annotations it does not allow', () => {
-      const text = entity({ kind: 'API', spec: 'type: openapi\n  lifecycle: beta\n  owner: team-a\n  definition: x' });
+      const text = entity({
+        kind: 'API',
+        spec: 'type: openapi\n  lifecycle: beta\n  owner: team-a\n  definition: x',
+      });
       assert.deepEqual(run(text, { policy }).rules.sort(), [
         'policy/annotation warning',
         'policy/kind warning',
@@ -137,8 +291,15 @@ describe('the extra rules', () => {
     });
 
     it('rejects a policy file with a clear message', () => {
-      assert.throws(() => parsePolicyFile('validate:\n  allowedKind: [Component]\n'), /\.stagedoor\.yaml: validate: Unrecognized key\(s\) in object: 'allowedKind'/);
-      assert.throws(() => parsePolicyFile('validate:\n  rules:\n    ref/unresolved: fatal\n'), /validate\.rules\.ref\/unresolved/);
+      assert.throws(
+        () => parsePolicyFile('validate:\n  allowedKind: [Component]\n'),
+        /\.stagedoor\.yaml: validate: Unrecognized key\(s\) in object: 'allowedKind'/,
+      );
+      assert.throws(
+        () =>
+          parsePolicyFile('validate:\n  rules:\n    ref/unresolved: fatal\n'),
+        /validate\.rules\.ref\/unresolved/,
+      );
       assert.throws(() => parsePolicyFile('validate: [\n'), /not valid YAML/);
     });
   });

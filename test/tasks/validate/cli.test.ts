@@ -4,12 +4,24 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../../tasks/shared/src/cli';
 import { discoverCatalogFiles } from '../../../tasks/shared/src/validate';
-import { cleanRepos, component, ensureBuilt, makeRepo, repoRoot, teamA } from './helpers';
+import {
+  cleanRepos,
+  component,
+  ensureBuilt,
+  makeRepo,
+  repoRoot,
+  teamA,
+} from './helpers';
 
 async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
   let stderr = '';
-  const code = await main(['validate', ...args], { stdout: t => (stdout += t), stderr: t => (stderr += t), env, cwd });
+  const code = await main(['validate', ...args], {
+    stdout: t => (stdout += t),
+    stderr: t => (stderr += t),
+    env,
+    cwd,
+  });
   return { code, stdout, stderr };
 }
 
@@ -43,7 +55,8 @@ describe('stagedoor validate', function () {
         column: 10,
         severity: 'warning',
         rule: 'ref/unresolved',
-        message: 'spec.owner refers to group:default/team-b, which is defined in none of these files; check the name or define the entity.',
+        message:
+          'spec.owner refers to group:default/team-b, which is defined in none of these files; check the name or define the entity.',
         entityRef: 'component:default/billing',
       },
     ]);
@@ -53,10 +66,20 @@ describe('stagedoor validate', function () {
     const root = repo();
     const { code, stdout, stderr } = await cli(['svc'], root);
     assert.equal(code, 0);
-    assert.equal(stdout, 'svc/catalog-info.yml:8:10  warning  spec.owner refers to group:default/team-b, which is defined in none of these files; check the name or define the entity.  [ref/unresolved]\n');
-    assert.match(stderr, /Validated 1 file: 1 valid entity, 0 errors, 1 warning/);
+    assert.equal(
+      stdout,
+      'svc/catalog-info.yml:8:10  warning  spec.owner refers to group:default/team-b, which is defined in none of these files; check the name or define the entity.  [ref/unresolved]\n',
+    );
+    assert.match(
+      stderr,
+      /Validated 1 file: 1 valid entity, 0 errors, 1 warning/,
+    );
     assert.equal((await cli(['svc', '--fail-on', 'warning'], root)).code, 1);
-    assert.equal((await cli([join(root, 'svc', 'catalog-info.yml'), '--strict'], root)).code, 1);
+    assert.equal(
+      (await cli([join(root, 'svc', 'catalog-info.yml'), '--strict'], root))
+        .code,
+      1,
+    );
   });
 
   it('writes SARIF that code-scanning views read', async () => {
@@ -66,7 +89,10 @@ describe('stagedoor validate', function () {
     assert.equal(sarif.version, '2.1.0');
     const run = sarif.runs[0];
     assert.equal(run.tool.driver.name, 'stagedoor');
-    assert.deepEqual(run.tool.driver.rules.map((r: { id: string }) => r.id), ['catalog/field-format', 'ref/unresolved']);
+    assert.deepEqual(
+      run.tool.driver.rules.map((r: { id: string }) => r.id),
+      ['catalog/field-format', 'ref/unresolved'],
+    );
     assert.deepEqual(run.results[0].locations[0].physicalLocation, {
       artifactLocation: { uri: 'catalog-info.yaml', uriBaseId: '%SRCROOT%' },
       region: { startLine: 12, startColumn: 9 },
@@ -81,7 +107,10 @@ describe('stagedoor validate', function () {
       [['--fail-on', 'sometimes'], /--fail-on must be error, warning or never/],
       [['missing-dir'], /missing-dir does not exist/],
       [['--bogus'], /unknown option --bogus/],
-      [['--backstage-url', 'http://127.0.0.1:9'], /needs --token or BACKSTAGE_TOKEN/],
+      [
+        ['--backstage-url', 'http://127.0.0.1:9'],
+        /needs --token or BACKSTAGE_TOKEN/,
+      ],
     ] as const) {
       const { code, stderr } = await cli([...args], root);
       assert.equal(code, 2, stderr);
@@ -93,9 +122,26 @@ describe('stagedoor validate', function () {
     ensureBuilt();
     const root = repo();
     const run = promisify(execFile);
-    const ok = await run(process.execPath, [join(repoRoot, 'tasks/shared/bin/stagedoor.js'), 'validate', 'svc', '--format', 'json'], { cwd: root });
+    const ok = await run(
+      process.execPath,
+      [
+        join(repoRoot, 'tasks/shared/bin/stagedoor.js'),
+        'validate',
+        'svc',
+        '--format',
+        'json',
+      ],
+      { cwd: root },
+    );
     assert.equal(JSON.parse(ok.stdout).length, 1);
-    await assert.rejects(run(process.execPath, [join(repoRoot, 'tasks/shared/bin/stagedoor.js'), 'validate'], { cwd: root }), (e: { code: number }) => e.code === 1);
+    await assert.rejects(
+      run(
+        process.execPath,
+        [join(repoRoot, 'tasks/shared/bin/stagedoor.js'), 'validate'],
+        { cwd: root },
+      ),
+      (e: { code: number }) => e.code === 1,
+    );
   });
 });
 
@@ -104,24 +150,49 @@ describe('discoverCatalogFiles', () => {
 
   it('finds catalog files anywhere except node_modules, follows Location targets and reads each file once', async () => {
     const root = makeRepo({
-      'catalog-info.yaml': 'apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: l\nspec:\n  targets: [./teams/*.yaml, ./svc/catalog-info.yaml, ../outside.yaml, https://example.com/x.yaml]\n',
+      'catalog-info.yaml':
+        'apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: l\nspec:\n  targets: [./teams/*.yaml, ./svc/catalog-info.yaml, ../outside.yaml, https://example.com/x.yaml]\n',
       'svc/catalog-info.yaml': component('svc'),
       'teams/a.yaml': teamA,
-      'teams/b.yaml': 'apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: nested\nspec:\n  target: ../more/c.yaml\n',
+      'teams/b.yaml':
+        'apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: nested\nspec:\n  target: ../more/c.yaml\n',
       'more/c.yaml': component('c'),
       'node_modules/pkg/catalog-info.yaml': component('dep'),
       'docs/other.yaml': component('other'),
     });
     const files = await discoverCatalogFiles(root);
-    assert.deepEqual(files.map(f => f.path), ['catalog-info.yaml', 'more/c.yaml', 'svc/catalog-info.yaml', 'teams/a.yaml', 'teams/b.yaml']);
+    assert.deepEqual(
+      files.map(f => f.path),
+      [
+        'catalog-info.yaml',
+        'more/c.yaml',
+        'svc/catalog-info.yaml',
+        'teams/a.yaml',
+        'teams/b.yaml',
+      ],
+    );
     assert.ok(Buffer.isBuffer(files[0].content));
-    const noFollow = await discoverCatalogFiles(root, undefined, { followLocations: false });
-    assert.deepEqual(noFollow.map(f => f.path), ['catalog-info.yaml', 'svc/catalog-info.yaml']);
-    const custom = await discoverCatalogFiles(root, ['docs/*.yaml', '!docs/skip.yaml']);
-    assert.deepEqual(custom.map(f => f.path), ['docs/other.yaml']);
+    const noFollow = await discoverCatalogFiles(root, undefined, {
+      followLocations: false,
+    });
+    assert.deepEqual(
+      noFollow.map(f => f.path),
+      ['catalog-info.yaml', 'svc/catalog-info.yaml'],
+    );
+    const custom = await discoverCatalogFiles(root, [
+      'docs/*.yaml',
+      '!docs/skip.yaml',
+    ]);
+    assert.deepEqual(
+      custom.map(f => f.path),
+      ['docs/other.yaml'],
+    );
   });
 
   it('says which folder is missing', async () => {
-    await assert.rejects(discoverCatalogFiles('/nonexistent/stagedoor'), /\/nonexistent\/stagedoor, does not exist/);
+    await assert.rejects(
+      discoverCatalogFiles('/nonexistent/stagedoor'),
+      /\/nonexistent\/stagedoor, does not exist/,
+    );
   });
 });

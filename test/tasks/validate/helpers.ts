@@ -10,7 +10,15 @@ let built = false;
 /** Builds the bundles once per test process, serialised with the other engineers' builds. */
 export function ensureBuilt(): void {
   if (built) return;
-  execFileSync('flock', ['/tmp/stagedoor-build.lock', process.execPath, join(repoRoot, 'scripts/build.mjs')], { stdio: 'inherit' });
+  execFileSync(
+    'flock',
+    [
+      '/tmp/stagedoor-build.lock',
+      process.execPath,
+      join(repoRoot, 'scripts/build.mjs'),
+    ],
+    { stdio: 'inherit' },
+  );
   built = true;
 }
 
@@ -28,10 +36,12 @@ export function makeRepo(files: Record<string, string | Uint8Array>): string {
 }
 
 export function cleanRepos(): void {
-  for (const root of made.splice(0)) rmSync(root, { recursive: true, force: true });
+  for (const root of made.splice(0))
+    rmSync(root, { recursive: true, force: true });
 }
 
 export const component = (name: string, extra = '', owner = 'team-a') =>
   `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\n${extra}spec:\n  type: service\n  lifecycle: production\n  owner: ${owner}\n`;
 
-export const teamA = 'apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n';
+export const teamA =
+  'apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n';

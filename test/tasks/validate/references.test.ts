@@ -3,14 +3,22 @@ import { writeFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
-import { mockServices, startTestBackend, TestBackend } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  startTestBackend,
+  TestBackend,
+} from '@backstage/backend-test-utils';
 import { runTask } from '../../fixtures/agent';
 import { cleanRepos, component, ensureBuilt, makeRepo } from './helpers';
 
 const TOKEN = 'mock-service-token';
 
 /** Polls `fn` until it returns a value, or fails after `timeoutMs`. */
-async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+async function eventually<T>(
+  fn: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn().catch(() => undefined);
@@ -49,8 +57,13 @@ describe('BackstageCatalogValidate@1 with references looked up in a live catalog
       async () => {
         const res = await fetch(`${baseUrl}/api/catalog/entities/by-refs`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ entityRefs: ['group:default/team-live', 'system:default/checkout'] }),
+          headers: {
+            authorization: `Bearer ${TOKEN}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({
+            entityRefs: ['group:default/team-live', 'system:default/checkout'],
+          }),
         });
         const body = (await res.json()) as { items: unknown[] };
         return body.items.every(Boolean) ? true : undefined;
@@ -66,12 +79,17 @@ describe('BackstageCatalogValidate@1 with references looked up in a live catalog
 
   it('accepts references the catalog holds and names the ones it does not', async () => {
     const root = makeRepo({
-      'catalog-info.yaml': component('billing', '', 'team-live').replace('owner: team-live', 'owner: team-live\n  system: checkout\n  dependsOn: [resource:ghost-db]'),
+      'catalog-info.yaml': component('billing', '', 'team-live').replace(
+        'owner: team-live',
+        'owner: team-live\n  system: checkout\n  dependsOn: [resource:ghost-db]',
+      ),
     });
     const run = await runTask('BackstageCatalogValidateV1', {
       sourcesDirectory: root,
       inputs: { checkReferences: 'true', backstageConnection: 'bs' },
-      endpoints: { bs: { url: baseUrl, scheme: 'Token', parameters: { apitoken: TOKEN } } },
+      endpoints: {
+        bs: { url: baseUrl, scheme: 'Token', parameters: { apitoken: TOKEN } },
+      },
     });
     const issues = run.commands.filter(c => c.command === 'task.logissue');
     assert.deepEqual(
@@ -79,23 +97,50 @@ describe('BackstageCatalogValidate@1 with references looked up in a live catalog
       ['ref/unresolved 10'],
       run.stdout,
     );
-    assert.match(issues[0].message, /resource:default\/ghost-db, which is defined neither in these files nor in the catalog/);
-    assert.match(run.log.join('\n'), /Looked up 3 reference\(s\) in http:\/\/127\.0\.0\.1:\d+: 2 exist/);
+    assert.match(
+      issues[0].message,
+      /resource:default\/ghost-db, which is defined neither in these files nor in the catalog/,
+    );
+    assert.match(
+      run.log.join('\n'),
+      /Looked up 3 reference\(s\) in http:\/\/127\.0\.0\.1:\d+: 2 exist/,
+    );
     assert.equal(run.result, 'SucceededWithIssues');
-    assert.ok(run.secrets.includes(TOKEN), 'the token is registered as a secret');
+    assert.ok(
+      run.secrets.includes(TOKEN),
+      'the token is registered as a secret',
+    );
     assert.ok(!run.log.join('\n').includes(TOKEN));
   });
 
   it('warns and goes on when Backstage cannot be reached', async () => {
-    const root = makeRepo({ 'catalog-info.yaml': component('billing', '', 'team-live') });
+    const root = makeRepo({
+      'catalog-info.yaml': component('billing', '', 'team-live'),
+    });
     writeFileSync(join(root, 'README.md'), '');
     const run = await runTask('BackstageCatalogValidateV1', {
       sourcesDirectory: root,
       inputs: { checkReferences: 'true', backstageConnection: 'bs' },
-      endpoints: { bs: { url: 'http://127.0.0.1:9', scheme: 'Token', parameters: { apitoken: TOKEN } } },
+      endpoints: {
+        bs: {
+          url: 'http://127.0.0.1:9',
+          scheme: 'Token',
+          parameters: { apitoken: TOKEN },
+        },
+      },
     });
-    assert.match(run.issues.map(i => i.message).join('\n'), /Could not look references up in http:\/\/127\.0\.0\.1:9/);
-    assert.equal(run.commands.filter(c => c.command === 'task.logissue' && c.properties.code === 'ref/unresolved').length, 1);
+    assert.match(
+      run.issues.map(i => i.message).join('\n'),
+      /Could not look references up in http:\/\/127\.0\.0\.1:9/,
+    );
+    assert.equal(
+      run.commands.filter(
+        c =>
+          c.command === 'task.logissue' &&
+          c.properties.code === 'ref/unresolved',
+      ).length,
+      1,
+    );
     assert.equal(run.result, 'SucceededWithIssues');
   });
 });

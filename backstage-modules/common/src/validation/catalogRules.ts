@@ -1,4 +1,9 @@
-import { CommonValidatorFunctions, Entity, makeValidator, parseEntityRef } from '@backstage/catalog-model';
+import {
+  CommonValidatorFunctions,
+  Entity,
+  makeValidator,
+  parseEntityRef,
+} from '@backstage/catalog-model';
 import { dotted, readableSchemaErrors } from './messages';
 import { checkKind, schemas } from './schemas';
 
@@ -47,7 +52,8 @@ export interface CatalogVerdict {
 
 const validators = makeValidator();
 const KNOWN_ROOT_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec'];
-const DOCS = 'see https://backstage.io/docs/features/software-catalog/descriptor-format';
+const DOCS =
+  'see https://backstage.io/docs/features/software-catalog/descriptor-format';
 
 /** Relation fields per kind with the default kind of their targets, as the catalog's processors read them. */
 const RELATION_FIELDS: Record<string, [string, string | undefined][]> = {
@@ -89,7 +95,8 @@ const RELATION_FIELDS: Record<string, [string, string | undefined][]> = {
 
 const NAME_RULE =
   "names may contain letters, digits, '-', '_' and '.', must start and end with a letter or digit, and have at most 63 characters";
-const NAMESPACE_RULE = "namespaces are lower-case letters, digits and '-', at most 63 characters";
+const NAMESPACE_RULE =
+  "namespaces are lower-case letters, digits and '-', at most 63 characters";
 
 /** Mirrors the catalog's PlaceholderProcessor: what each placeholder would become once read. */
 function resolvePlaceholders(
@@ -99,17 +106,22 @@ function resolvePlaceholders(
   problems: PathProblem[],
 ): unknown {
   if (!data || typeof data !== 'object') return data;
-  if (Array.isArray(data)) return data.map((item, i) => resolvePlaceholders(item, [...path, i], found, problems));
+  if (Array.isArray(data))
+    return data.map((item, i) =>
+      resolvePlaceholders(item, [...path, i], found, problems),
+    );
   const obj = data as Record<string, unknown>;
   const keys = Object.keys(obj);
   if (!keys.some(k => k.startsWith('$'))) {
     const out: Record<string, unknown> = {};
-    for (const k of keys) out[k] = resolvePlaceholders(obj[k], [...path, k], found, problems);
+    for (const k of keys)
+      out[k] = resolvePlaceholders(obj[k], [...path, k], found, problems);
     return out;
   }
   if (keys.length !== 1) return data;
   const resolver = keys[0].slice(1);
-  if (resolver !== 'text' && resolver !== 'json' && resolver !== 'yaml') return data;
+  if (resolver !== 'text' && resolver !== 'json' && resolver !== 'yaml')
+    return data;
   const target = obj[keys[0]];
   if (typeof target !== 'string') {
     problems.push({
@@ -148,29 +160,55 @@ function fieldFormat(entity: Entity): PathProblem[] {
     out.push({ path, key, rule: 'catalog/field-format', message });
   const m = entity.metadata;
   if (!validators.isValidApiVersion(entity.apiVersion)) {
-    bad(['apiVersion'], `apiVersion "${entity.apiVersion}" is not valid; write it as group/version, e.g. backstage.io/v1alpha1.`);
+    bad(
+      ['apiVersion'],
+      `apiVersion "${entity.apiVersion}" is not valid; write it as group/version, e.g. backstage.io/v1alpha1.`,
+    );
   }
   if (!validators.isValidKind(entity.kind)) {
-    bad(['kind'], `kind "${entity.kind}" is not valid: a kind is a letter followed by letters and digits, at most 63 characters.`);
+    bad(
+      ['kind'],
+      `kind "${entity.kind}" is not valid: a kind is a letter followed by letters and digits, at most 63 characters.`,
+    );
   }
   if (!validators.isValidEntityName(m.name)) {
-    bad(['metadata', 'name'], `metadata.name "${m.name}" is not a valid name: ${NAME_RULE}.`);
+    bad(
+      ['metadata', 'name'],
+      `metadata.name "${m.name}" is not a valid name: ${NAME_RULE}.`,
+    );
   }
   if (m.namespace !== undefined && !validators.isValidNamespace(m.namespace)) {
-    bad(['metadata', 'namespace'], `metadata.namespace "${m.namespace}" is not valid: ${NAMESPACE_RULE}.`);
+    bad(
+      ['metadata', 'namespace'],
+      `metadata.namespace "${m.namespace}" is not valid: ${NAMESPACE_RULE}.`,
+    );
   }
   for (const [k, v] of Object.entries(m.labels ?? {})) {
     if (!validators.isValidLabelKey(k)) {
-      bad(['metadata', 'labels', k], `Label key "${k}" is not valid: use an optional DNS prefix and a name, e.g. example.com/tier.`, true);
+      bad(
+        ['metadata', 'labels', k],
+        `Label key "${k}" is not valid: use an optional DNS prefix and a name, e.g. example.com/tier.`,
+        true,
+      );
     } else if (!validators.isValidLabelValue(v)) {
-      bad(['metadata', 'labels', k], `Label ${k} has the value "${v}", which is not valid: ${NAME_RULE}.`);
+      bad(
+        ['metadata', 'labels', k],
+        `Label ${k} has the value "${v}", which is not valid: ${NAME_RULE}.`,
+      );
     }
   }
   for (const [k, v] of Object.entries(m.annotations ?? {})) {
     if (!validators.isValidAnnotationKey(k)) {
-      bad(['metadata', 'annotations', k], `Annotation key "${k}" is not valid: use an optional DNS prefix and a name, e.g. backstage.io/techdocs-ref.`, true);
+      bad(
+        ['metadata', 'annotations', k],
+        `Annotation key "${k}" is not valid: use an optional DNS prefix and a name, e.g. backstage.io/techdocs-ref.`,
+        true,
+      );
     } else if (!validators.isValidAnnotationValue(v)) {
-      bad(['metadata', 'annotations', k], `Annotation ${k} must be a string; quote the value.`);
+      bad(
+        ['metadata', 'annotations', k],
+        `Annotation ${k} must be a string; quote the value.`,
+      );
     }
   }
   (m.tags ?? []).forEach((tag, i) => {
@@ -183,11 +221,20 @@ function fieldFormat(entity: Entity): PathProblem[] {
   });
   (m.links ?? []).forEach((link, i) => {
     if (!CommonValidatorFunctions.isValidUrl(link?.url)) {
-      bad(['metadata', 'links', i, 'url'], `metadata.links[${i}].url "${link?.url}" is not a valid URL; write a full URL such as https://example.com.`);
+      bad(
+        ['metadata', 'links', i, 'url'],
+        `metadata.links[${i}].url "${link?.url}" is not a valid URL; write a full URL such as https://example.com.`,
+      );
     }
     for (const f of ['title', 'icon'] as const) {
-      if (link?.[f] !== undefined && !CommonValidatorFunctions.isNonEmptyString(link[f])) {
-        bad(['metadata', 'links', i, f], `metadata.links[${i}].${f} must be a non-empty string.`);
+      if (
+        link?.[f] !== undefined &&
+        !CommonValidatorFunctions.isNonEmptyString(link[f])
+      ) {
+        bad(
+          ['metadata', 'links', i, f],
+          `metadata.links[${i}].${f} must be a non-empty string.`,
+        );
       }
     }
   });
@@ -195,8 +242,12 @@ function fieldFormat(entity: Entity): PathProblem[] {
 }
 
 function relations(entity: Entity, out: CatalogVerdict) {
-  const isTemplate = entity.kind === 'Template' && entity.apiVersion === 'scaffolder.backstage.io/v1beta3';
-  const fields = isTemplate ? RELATION_FIELDS.Template : RELATION_FIELDS[entity.kind];
+  const isTemplate =
+    entity.kind === 'Template' &&
+    entity.apiVersion === 'scaffolder.backstage.io/v1beta3';
+  const fields = isTemplate
+    ? RELATION_FIELDS.Template
+    : RELATION_FIELDS[entity.kind];
   if (!fields || (entity.kind === 'Template' && !isTemplate)) return;
   const namespace = entity.metadata.namespace ?? 'default';
   const spec = (entity.spec ?? {}) as Record<string, unknown>;
@@ -207,7 +258,10 @@ function relations(entity: Entity, out: CatalogVerdict) {
     list.forEach((target, i) => {
       const path = Array.isArray(value) ? ['spec', field, i] : ['spec', field];
       try {
-        const r = parseEntityRef(target as string, { defaultKind, defaultNamespace: namespace });
+        const r = parseEntityRef(target as string, {
+          defaultKind,
+          defaultNamespace: namespace,
+        });
         out.references.push({
           path,
           written: String(target),
@@ -216,7 +270,9 @@ function relations(entity: Entity, out: CatalogVerdict) {
           namespace: r.namespace,
         });
       } catch (e) {
-        const needsKind = !defaultKind ? ` ${dotted(path)} has no default kind, so write the kind too, e.g. component:${String(target)}.` : '';
+        const needsKind = !defaultKind
+          ? ` ${dotted(path)} has no default kind, so write the kind too, e.g. component:${String(target)}.`
+          : '';
         out.problems.push({
           path,
           rule: 'catalog/invalid-ref',
@@ -229,7 +285,11 @@ function relations(entity: Entity, out: CatalogVerdict) {
 
 /** Runs the catalog's own rules on one parsed document. */
 export function checkWithCatalogRules(value: unknown): CatalogVerdict {
-  const out: CatalogVerdict = { problems: [], references: [], placeholders: [] };
+  const out: CatalogVerdict = {
+    problems: [],
+    references: [],
+    placeholders: [],
+  };
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     out.problems.push({
       path: [],
@@ -252,21 +312,34 @@ export function checkWithCatalogRules(value: unknown): CatalogVerdict {
   }
   const s = schemas();
   if (!s.envelope(doc)) {
-    for (const e of readableSchemaErrors(s.envelope.errors ?? [], doc, 'an entity')) {
+    for (const e of readableSchemaErrors(
+      s.envelope.errors ?? [],
+      doc,
+      'an entity',
+    )) {
       out.problems.push({ ...e, rule: 'catalog/envelope' });
     }
     return out;
   }
   const original = doc as unknown as Entity;
   out.entity = original;
-  out.ref = `${original.kind}:${original.metadata.namespace ?? 'default'}/${original.metadata.name}`.toLowerCase();
+  out.ref =
+    `${original.kind}:${original.metadata.namespace ?? 'default'}/${original.metadata.name}`.toLowerCase();
 
   // Most entities have no placeholder: only copy the document when one is there.
-  const resolved = (hasPlaceholderKey(doc) ? resolvePlaceholders(doc, [], out.placeholders, out.problems) : doc) as Entity;
+  const resolved = (
+    hasPlaceholderKey(doc)
+      ? resolvePlaceholders(doc, [], out.placeholders, out.problems)
+      : doc
+  ) as Entity;
   if (out.problems.length) return out;
 
   if (!s.entity(resolved)) {
-    for (const e of readableSchemaErrors(s.entity.errors ?? [], resolved, 'an entity')) {
+    for (const e of readableSchemaErrors(
+      s.entity.errors ?? [],
+      resolved,
+      'an entity',
+    )) {
       out.problems.push({ ...e, rule: 'catalog/schema' });
     }
     return out;
@@ -297,7 +370,11 @@ export function checkWithCatalogRules(value: unknown): CatalogVerdict {
     return out;
   }
   if (kind.errors.length) {
-    for (const e of readableSchemaErrors(kind.errors, entity, `a ${kind.kind}`)) {
+    for (const e of readableSchemaErrors(
+      kind.errors,
+      entity,
+      `a ${kind.kind}`,
+    )) {
       out.problems.push({ ...e, rule: 'catalog/kind-schema' });
     }
     return out;

@@ -6,11 +6,20 @@ export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const lenient = new TextDecoder('utf-8');
 
-function problemAt(file: string, line: number, column: number, rule: string, message: string): Problem {
+function problemAt(
+  file: string,
+  line: number,
+  column: number,
+  rule: string,
+  message: string,
+): Problem {
   return { file, line, column, severity: 'error', rule, message };
 }
 
-function positionOf(text: string, index: number): { line: number; column: number } {
+function positionOf(
+  text: string,
+  index: number,
+): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < index; i++) {
@@ -31,7 +40,10 @@ export function decodeCatalogFile(
   content: string | Uint8Array,
   maxBytes = DEFAULT_MAX_FILE_BYTES,
 ): { text: string } | { problem: Problem } {
-  const size = typeof content === 'string' ? Buffer.byteLength(content, 'utf8') : content.byteLength;
+  const size =
+    typeof content === 'string'
+      ? Buffer.byteLength(content, 'utf8')
+      : content.byteLength;
   if (size > maxBytes) {
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
     return {
@@ -80,7 +92,13 @@ export function decodeCatalogFile(
   if (text.includes('\u0000')) {
     const at = positionOf(text, text.indexOf('\u0000'));
     return {
-      problem: problemAt(file, at.line, at.column, 'file/binary', 'The file contains NUL characters; it is not a YAML text file.'),
+      problem: problemAt(
+        file,
+        at.line,
+        at.column,
+        'file/binary',
+        'The file contains NUL characters; it is not a YAML text file.',
+      ),
     };
   }
   return { text };

@@ -3,7 +3,13 @@ import type { Problem } from '../problems';
 import { checkWithCatalogRules } from './catalogRules';
 import { decodeCatalogFile } from './decode';
 import { checkExtraRules, EXTRA_RULES, unresolvedMessage } from './extraRules';
-import type { CatalogFile, RuleLevel, ValidatedEntity, ValidateOptions, ValidationResult } from './types';
+import type {
+  CatalogFile,
+  RuleLevel,
+  ValidatedEntity,
+  ValidateOptions,
+  ValidationResult,
+} from './types';
 import { parseYamlFile } from './yamlDocs';
 
 /**
@@ -21,7 +27,12 @@ interface CheckedDocument {
   /** Where metadata.name is, for `entity/duplicate`. */
   nameAt: { line: number; column: number };
   /** References still to resolve against every file, with their positions. */
-  pending: { ref: string; message: (live: boolean) => string; line: number; column: number }[];
+  pending: {
+    ref: string;
+    message: (live: boolean) => string;
+    line: number;
+    column: number;
+  }[];
 }
 
 const extraRuleIds = new Set<string>(EXTRA_RULES);
@@ -33,19 +44,34 @@ function levelOf(rule: string, options: ValidateOptions): RuleLevel {
 }
 
 function byPosition(a: Problem, b: Problem): number {
-  return a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1;
+  return a.file === b.file
+    ? a.line - b.line || a.column - b.column
+    : a.file < b.file
+      ? -1
+      : 1;
 }
 
 /** Decodes, parses and checks one file: every rule that needs only this file. */
-function checkFile(file: CatalogFile, options: ValidateOptions, problems: Problem[], checked: CheckedDocument[]) {
-  const decoded = decodeCatalogFile(file.path, file.content, options.maxFileBytes);
+function checkFile(
+  file: CatalogFile,
+  options: ValidateOptions,
+  problems: Problem[],
+  checked: CheckedDocument[],
+) {
+  const decoded = decodeCatalogFile(
+    file.path,
+    file.content,
+    options.maxFileBytes,
+  );
   if ('problem' in decoded) {
     problems.push(decoded.problem);
     return;
   }
   const parsed = parseYamlFile(file.path, decoded.text);
   problems.push(...parsed.problems);
-  const nonEmpty = parsed.documents.filter(d => d.value !== null && d.value !== undefined);
+  const nonEmpty = parsed.documents.filter(
+    d => d.value !== null && d.value !== undefined,
+  );
   if (nonEmpty.length === 0 && parsed.problems.length === 0) {
     problems.push({
       file: file.path,
@@ -53,7 +79,8 @@ function checkFile(file: CatalogFile, options: ValidateOptions, problems: Proble
       column: 1,
       severity: 'warning',
       rule: 'file/empty',
-      message: 'The file has no YAML documents; add an entity or exclude the file from the file patterns.',
+      message:
+        'The file has no YAML documents; add an entity or exclude the file from the file patterns.',
     });
     return;
   }
@@ -72,12 +99,25 @@ function checkFile(file: CatalogFile, options: ValidateOptions, problems: Proble
     if (verdict.entity && verdict.problems.length === 0) {
       const extra = checkExtraRules({ file: file.path, verdict, options });
       for (const p of extra.problems) {
-        const level = extraRuleIds.has(p.rule) ? levelOf(p.rule, options) : 'error';
+        const level = extraRuleIds.has(p.rule)
+          ? levelOf(p.rule, options)
+          : 'error';
         if (level === 'off') continue;
-        docProblems.push({ file: file.path, ...doc.locate(p.path, p.key), severity: level, rule: p.rule, message: p.message, ...entityRef });
+        docProblems.push({
+          file: file.path,
+          ...doc.locate(p.path, p.key),
+          severity: level,
+          rule: p.rule,
+          message: p.message,
+          ...entityRef,
+        });
       }
       for (const r of extra.pending) {
-        pending.push({ ref: r.ref, message: live => unresolvedMessage(r.path, r.ref, live), ...doc.locate(r.path) });
+        pending.push({
+          ref: r.ref,
+          message: live => unresolvedMessage(r.path, r.ref, live),
+          ...doc.locate(r.path),
+        });
       }
     }
     checked.push({
@@ -102,7 +142,10 @@ function checkFile(file: CatalogFile, options: ValidateOptions, problems: Proble
  *
  * @public
  */
-export function validateCatalogFiles(files: CatalogFile[], options: ValidateOptions = {}): ValidationResult {
+export function validateCatalogFiles(
+  files: CatalogFile[],
+  options: ValidateOptions = {},
+): ValidationResult {
   const problems: Problem[] = [];
   const checked: CheckedDocument[] = [];
   for (const file of files) checkFile(file, options, problems, checked);
@@ -149,8 +192,18 @@ export function validateCatalogFiles(files: CatalogFile[], options: ValidateOpti
   const entities: ValidatedEntity[] = [];
   for (const c of checked) {
     problems.push(...c.problems);
-    if (c.entity && !c.hasYamlErrors && !c.problems.some(p => p.severity === 'error')) {
-      entities.push({ entity: c.entity, ref: c.ref!, file: c.file, line: c.line, column: c.column });
+    if (
+      c.entity &&
+      !c.hasYamlErrors &&
+      !c.problems.some(p => p.severity === 'error')
+    ) {
+      entities.push({
+        entity: c.entity,
+        ref: c.ref!,
+        file: c.file,
+        line: c.line,
+        column: c.column,
+      });
     }
   }
   problems.sort(byPosition);

@@ -23,7 +23,10 @@ export const EXTRA_RULES = [
 const validators = makeValidator();
 
 /** Joins a path relative to a file's folder; null when it climbs out of the repository. */
-export function resolveRepoPath(fromFile: string, relative: string): string | null {
+export function resolveRepoPath(
+  fromFile: string,
+  relative: string,
+): string | null {
   const base = fromFile.split('/').slice(0, -1);
   const parts = relative.startsWith('/') ? [] : base;
   const out = [...parts];
@@ -54,30 +57,59 @@ export interface PendingReference {
   ref: string;
 }
 
-const AZURE_ANNOTATIONS: Record<string, { test: (v: string) => boolean; expected: string }> = {
-  'dev.azure.com/project-repo': { test: v => /^[^/\s][^/]*\/[^/\s][^/]*$/.test(v), expected: '<project>/<repository>, e.g. payments/payments-api' },
-  'dev.azure.com/project': { test: v => v.trim() !== '' && !v.includes('/'), expected: 'the project name alone, e.g. payments' },
-  'dev.azure.com/build-definition': { test: v => v.trim() !== '', expected: 'a pipeline (build definition) name' },
-  'dev.azure.com/host-org': { test: v => /^[^/\s]+\/[^/\s]+$/.test(v), expected: '<host>/<organization>, e.g. dev.azure.com/contoso' },
-  'dev.azure.com/readme-path': { test: v => v.startsWith('/'), expected: 'a path from the repository root starting with /, e.g. /docs/README.md' },
+const AZURE_ANNOTATIONS: Record<
+  string,
+  { test: (v: string) => boolean; expected: string }
+> = {
+  'dev.azure.com/project-repo': {
+    test: v => /^[^/\s][^/]*\/[^/\s][^/]*$/.test(v),
+    expected: '<project>/<repository>, e.g. payments/payments-api',
+  },
+  'dev.azure.com/project': {
+    test: v => v.trim() !== '' && !v.includes('/'),
+    expected: 'the project name alone, e.g. payments',
+  },
+  'dev.azure.com/build-definition': {
+    test: v => v.trim() !== '',
+    expected: 'a pipeline (build definition) name',
+  },
+  'dev.azure.com/host-org': {
+    test: v => /^[^/\s]+\/[^/\s]+$/.test(v),
+    expected: '<host>/<organization>, e.g. dev.azure.com/contoso',
+  },
+  'dev.azure.com/readme-path': {
+    test: v => v.startsWith('/'),
+    expected:
+      'a path from the repository root starting with /, e.g. /docs/README.md',
+  },
 };
 
 /**
  * Runs the extra rules that need only this document (everything but `ref/unresolved`) and
  * returns the references left to resolve once every file has been read.
  */
-export function checkExtraRules(ctx: ExtraContext): { problems: PathProblem[]; pending: PendingReference[] } {
+export function checkExtraRules(ctx: ExtraContext): {
+  problems: PathProblem[];
+  pending: PendingReference[];
+} {
   const out: PathProblem[] = [];
   const pending: PendingReference[] = [];
   const { verdict, options, file } = ctx;
   const entity = verdict.entity;
   if (!entity) return { problems: out, pending };
-  const add = (rule: string, path: (string | number)[], message: string, key = false) =>
-    out.push({ rule, path, message, key });
+  const add = (
+    rule: string,
+    path: (string | number)[],
+    message: string,
+    key = false,
+  ) => out.push({ rule, path, message, key });
   const exists = options.fileExists;
 
   for (const r of verdict.references) {
-    if (!validators.isValidEntityName(r.name) || !validators.isValidNamespace(r.namespace)) {
+    if (
+      !validators.isValidEntityName(r.name) ||
+      !validators.isValidNamespace(r.namespace)
+    ) {
       add(
         'ref/invalid-name',
         r.path,
@@ -94,11 +126,19 @@ export function checkExtraRules(ctx: ExtraContext): { problems: PathProblem[]; p
     const dir = resolveRepoPath(file, techdocs.slice(4) || '.');
     const path = ['metadata', 'annotations', 'backstage.io/techdocs-ref'];
     if (dir === null) {
-      add('techdocs/mkdocs-missing', path, `backstage.io/techdocs-ref "${techdocs}" points outside the repository; point it at a folder of this repository.`);
+      add(
+        'techdocs/mkdocs-missing',
+        path,
+        `backstage.io/techdocs-ref "${techdocs}" points outside the repository; point it at a folder of this repository.`,
+      );
     } else {
       const prefix = dir ? `${dir}/` : '';
       if (!exists(`${prefix}mkdocs.yml`) && !exists(`${prefix}mkdocs.yaml`)) {
-        add('techdocs/mkdocs-missing', path, `backstage.io/techdocs-ref "${techdocs}" points at ${dir || 'the repository root'}, which has no mkdocs.yml; add one there or fix the path.`);
+        add(
+          'techdocs/mkdocs-missing',
+          path,
+          `backstage.io/techdocs-ref "${techdocs}" points at ${dir || 'the repository root'}, which has no mkdocs.yml; add one there or fix the path.`,
+        );
       }
     }
   }
@@ -108,19 +148,34 @@ export function checkExtraRules(ctx: ExtraContext): { problems: PathProblem[]; p
       if (isUrl(p.target)) continue;
       const target = resolveRepoPath(file, p.target);
       if (target === null || !exists(target)) {
-        add('placeholder/file-missing', p.path, `$${p.resolver} placeholder points at ${p.target}, which ${target === null ? 'is outside the repository' : 'does not exist'}; the catalog will fail to read it.`);
+        add(
+          'placeholder/file-missing',
+          p.path,
+          `$${p.resolver} placeholder points at ${p.target}, which ${target === null ? 'is outside the repository' : 'does not exist'}; the catalog will fail to read it.`,
+        );
       }
     }
     if (entity.kind === 'Location') {
-      const spec = (entity.spec ?? {}) as { target?: unknown; targets?: unknown };
+      const spec = (entity.spec ?? {}) as {
+        target?: unknown;
+        targets?: unknown;
+      };
       const targets: [unknown, (string | number)[]][] = [];
-      if (spec.target !== undefined) targets.push([spec.target, ['spec', 'target']]);
-      if (Array.isArray(spec.targets)) spec.targets.forEach((t, i) => targets.push([t, ['spec', 'targets', i]]));
+      if (spec.target !== undefined)
+        targets.push([spec.target, ['spec', 'target']]);
+      if (Array.isArray(spec.targets))
+        spec.targets.forEach((t, i) =>
+          targets.push([t, ['spec', 'targets', i]]),
+        );
       for (const [t, path] of targets) {
         if (typeof t !== 'string' || isUrl(t) || hasGlob(t)) continue;
         const target = resolveRepoPath(file, t);
         if (target === null || !exists(target)) {
-          add('location/target-missing', path, `Location target ${t} ${target === null ? 'is outside the repository' : 'does not exist'}; fix the path or remove the target.`);
+          add(
+            'location/target-missing',
+            path,
+            `Location target ${t} ${target === null ? 'is outside the repository' : 'does not exist'}; fix the path or remove the target.`,
+          );
         }
       }
     }
@@ -130,36 +185,79 @@ export function checkExtraRules(ctx: ExtraContext): { problems: PathProblem[]; p
     const value = annotations[key];
     if (value === undefined) continue;
     if (typeof value !== 'string' || !rule.test(value)) {
-      add('azure/annotation-format', ['metadata', 'annotations', key], `Annotation ${key} is "${String(value)}" but must be ${rule.expected}.`);
+      add(
+        'azure/annotation-format',
+        ['metadata', 'annotations', key],
+        `Annotation ${key} is "${String(value)}" but must be ${rule.expected}.`,
+      );
     }
   }
-  if (annotations['dev.azure.com/build-definition'] !== undefined && annotations['dev.azure.com/project'] === undefined) {
-    add('azure/annotation-format', ['metadata', 'annotations', 'dev.azure.com/build-definition'], 'Annotation dev.azure.com/build-definition needs dev.azure.com/project beside it; add the project name.');
+  if (
+    annotations['dev.azure.com/build-definition'] !== undefined &&
+    annotations['dev.azure.com/project'] === undefined
+  ) {
+    add(
+      'azure/annotation-format',
+      ['metadata', 'annotations', 'dev.azure.com/build-definition'],
+      'Annotation dev.azure.com/build-definition needs dev.azure.com/project beside it; add the project name.',
+    );
   }
 
   const policy = options.policy;
   if (policy) {
     const lower = (l?: string[]) => (l ?? []).map(s => s.toLowerCase());
-    if (policy.allowedKinds?.length && !lower(policy.allowedKinds).includes(entity.kind.toLowerCase())) {
-      add('policy/kind', ['kind'], `Kind ${entity.kind} is not allowed here by the policy; allowed: ${policy.allowedKinds.join(', ')}.`);
+    if (
+      policy.allowedKinds?.length &&
+      !lower(policy.allowedKinds).includes(entity.kind.toLowerCase())
+    ) {
+      add(
+        'policy/kind',
+        ['kind'],
+        `Kind ${entity.kind} is not allowed here by the policy; allowed: ${policy.allowedKinds.join(', ')}.`,
+      );
     }
-    const lifecycle = (entity.spec as { lifecycle?: unknown } | undefined)?.lifecycle;
-    if (policy.allowedLifecycles?.length && typeof lifecycle === 'string' && !lower(policy.allowedLifecycles).includes(lifecycle.toLowerCase())) {
-      add('policy/lifecycle', ['spec', 'lifecycle'], `Lifecycle "${lifecycle}" is not allowed by the policy; use one of ${policy.allowedLifecycles.join(', ')}.`);
+    const lifecycle = (entity.spec as { lifecycle?: unknown } | undefined)
+      ?.lifecycle;
+    if (
+      policy.allowedLifecycles?.length &&
+      typeof lifecycle === 'string' &&
+      !lower(policy.allowedLifecycles).includes(lifecycle.toLowerCase())
+    ) {
+      add(
+        'policy/lifecycle',
+        ['spec', 'lifecycle'],
+        `Lifecycle "${lifecycle}" is not allowed by the policy; use one of ${policy.allowedLifecycles.join(', ')}.`,
+      );
     }
     const tags = entity.metadata.tags ?? [];
     for (const tag of policy.requiredTags ?? []) {
-      if (!tags.includes(tag)) add('policy/tag', ['metadata', 'tags'], `The policy requires the tag "${tag}"; add it to metadata.tags.`);
+      if (!tags.includes(tag))
+        add(
+          'policy/tag',
+          ['metadata', 'tags'],
+          `The policy requires the tag "${tag}"; add it to metadata.tags.`,
+        );
     }
     for (const a of policy.requiredAnnotations ?? []) {
-      if (annotations[a] === undefined) add('policy/annotation', ['metadata', 'annotations'], `The policy requires the annotation ${a}; add it to metadata.annotations.`);
+      if (annotations[a] === undefined)
+        add(
+          'policy/annotation',
+          ['metadata', 'annotations'],
+          `The policy requires the annotation ${a}; add it to metadata.annotations.`,
+        );
     }
   }
   return { problems: out, pending };
 }
 
 /** The message of `ref/unresolved`. */
-export function unresolvedMessage(path: readonly (string | number)[], ref: string, liveChecked: boolean): string {
-  const where = liveChecked ? 'neither in these files nor in the catalog' : 'in none of these files';
+export function unresolvedMessage(
+  path: readonly (string | number)[],
+  ref: string,
+  liveChecked: boolean,
+): string {
+  const where = liveChecked
+    ? 'neither in these files nor in the catalog'
+    : 'in none of these files';
   return `${dotted(path)} refers to ${ref}, which is defined ${where}; check the name or define the entity.`;
 }

@@ -21,7 +21,8 @@ function pointerToPath(pointer: string): (string | number)[] {
 export function dotted(path: readonly (string | number)[]): string {
   if (path.length === 0) return 'the document';
   return path.reduce<string>(
-    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : String(p)),
+    (acc, p) =>
+      typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : String(p),
     '',
   );
 }
@@ -30,14 +31,21 @@ function typeOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
-  if (typeof value === 'string') return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  if (typeof value === 'string')
+    return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
 function article(type: string): string {
   const t = type.split(',').map(s => s.trim());
   const named = t.map(x =>
-    x === 'object' ? 'a map' : x === 'array' ? 'a list' : x === 'integer' ? 'an integer' : `a ${x}`,
+    x === 'object'
+      ? 'a map'
+      : x === 'array'
+        ? 'a list'
+        : x === 'integer'
+          ? 'an integer'
+          : `a ${x}`,
   );
   return named.join(' or ');
 }
@@ -55,7 +63,11 @@ function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
  * Turns Ajv's errors into one readable message per distinct problem: no raw schema dump,
  * no combinator noise (`anyOf`, `if`), the field named the way it is written in YAML.
  */
-export function readableSchemaErrors(errors: readonly ErrorObject[], data: unknown, what: string): ReadableError[] {
+export function readableSchemaErrors(
+  errors: readonly ErrorObject[],
+  data: unknown,
+  what: string,
+): ReadableError[] {
   const out: ReadableError[] = [];
   const seen = new Set<string>();
   const push = (e: ReadableError) => {
@@ -66,7 +78,9 @@ export function readableSchemaErrors(errors: readonly ErrorObject[], data: unkno
   };
   // When a branch of anyOf/oneOf fails, its children carry the detail; the combinator itself
   // only adds "must match a schema in anyOf". Keep it only when nothing more specific exists.
-  const specific = errors.filter(e => !['anyOf', 'oneOf', 'if', 'allOf', 'not'].includes(e.keyword));
+  const specific = errors.filter(
+    e => !['anyOf', 'oneOf', 'if', 'allOf', 'not'].includes(e.keyword),
+  );
   const chosen = specific.length ? specific : errors;
   for (const e of chosen) {
     const path = pointerToPath(e.instancePath);
@@ -89,31 +103,53 @@ export function readableSchemaErrors(errors: readonly ErrorObject[], data: unkno
         });
         break;
       case 'type':
-        push({ path, key: false, message: `"${field}" must be ${article(String(p.type))}, not ${typeOf(value)}.` });
+        push({
+          path,
+          key: false,
+          message: `"${field}" must be ${article(String(p.type))}, not ${typeOf(value)}.`,
+        });
         break;
       case 'minLength':
         push({ path, key: false, message: `"${field}" must not be empty.` });
         break;
       case 'minItems':
-        push({ path, key: false, message: `"${field}" must have at least ${p.limit} item(s).` });
+        push({
+          path,
+          key: false,
+          message: `"${field}" must have at least ${p.limit} item(s).`,
+        });
         break;
       case 'enum':
         push({
           path,
           key: false,
-          message: `"${field}" is ${typeOf(value)}, but must be one of ${(p.allowedValues as unknown[])
+          message: `"${field}" is ${typeOf(value)}, but must be one of ${(
+            p.allowedValues as unknown[]
+          )
             .map(v => JSON.stringify(v))
             .join(', ')}.`,
         });
         break;
       case 'const':
-        push({ path, key: false, message: `"${field}" must be ${JSON.stringify(p.allowedValue)}, not ${typeOf(value)}.` });
+        push({
+          path,
+          key: false,
+          message: `"${field}" must be ${JSON.stringify(p.allowedValue)}, not ${typeOf(value)}.`,
+        });
         break;
       case 'pattern':
-        push({ path, key: false, message: `"${field}" is ${typeOf(value)}, which does not have the expected format (${p.pattern}).` });
+        push({
+          path,
+          key: false,
+          message: `"${field}" is ${typeOf(value)}, which does not have the expected format (${p.pattern}).`,
+        });
         break;
       default:
-        push({ path, key: false, message: `"${field}" ${e.message ?? 'is not valid'}.` });
+        push({
+          path,
+          key: false,
+          message: `"${field}" ${e.message ?? 'is not valid'}.`,
+        });
     }
   }
   return out;

@@ -32,17 +32,24 @@ export interface PolicyFile {
  * Parses the text of a `.stagedoor.yaml` policy file. Throws an Error whose message names the
  * file and the offending key, for the caller to report as bad input.
  */
-export function parsePolicyFile(text: string, fileName = '.stagedoor.yaml'): PolicyFile {
+export function parsePolicyFile(
+  text: string,
+  fileName = '.stagedoor.yaml',
+): PolicyFile {
   let data: unknown;
   try {
     data = parse(text, { uniqueKeys: true, maxAliasCount: 20 }) ?? {};
   } catch (e) {
-    throw new Error(`${fileName} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw new Error(
+      `${fileName} is not valid YAML: ${(e as Error).message.split('\n')[0]}`,
+    );
   }
   const result = policyFileSchema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new Error(`${fileName}: ${issue.path.join('.') || 'the file'}: ${issue.message}`);
+    throw new Error(
+      `${fileName}: ${issue.path.join('.') || 'the file'}: ${issue.message}`,
+    );
   }
   const v = result.data.validate ?? {};
   const { strict, ...policy } = v;

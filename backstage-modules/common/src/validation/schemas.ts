@@ -38,7 +38,11 @@ export interface CompiledSchemas {
   envelope: ValidateFunction;
   entity: ValidateFunction;
   /** `kinds`: the values the schema's `kind` enum allows; undefined when it has none. */
-  kinds: { name: string; validate: ValidateFunction; kinds?: readonly string[] }[];
+  kinds: {
+    name: string;
+    validate: ValidateFunction;
+    kinds?: readonly string[];
+  }[];
 }
 
 /** The `kind` enum of a kind schema (`allOf[1].properties.kind.enum`). */
@@ -55,12 +59,25 @@ let compiled: CompiledSchemas | undefined;
 /** Compiles every schema once per process. */
 export function schemas(): CompiledSchemas {
   if (compiled) return compiled;
-  const ajv = new Ajv({ allowUnionTypes: true, allErrors: true, validateSchema: true });
-  ajv.addSchema([envelopeSchema, entitySchema, metaSchema, commonSchema] as object[], undefined, undefined, true);
+  const ajv = new Ajv({
+    allowUnionTypes: true,
+    allErrors: true,
+    validateSchema: true,
+  });
+  ajv.addSchema(
+    [envelopeSchema, entitySchema, metaSchema, commonSchema] as object[],
+    undefined,
+    undefined,
+    true,
+  );
   compiled = {
     envelope: ajv.getSchema('EntityEnvelope')!,
     entity: ajv.getSchema('Entity')!,
-    kinds: KIND_SCHEMAS.map(k => ({ name: k.name, validate: ajv.compile(k.schema as object), kinds: kindEnum(k.schema) })),
+    kinds: KIND_SCHEMAS.map(k => ({
+      name: k.name,
+      validate: ajv.compile(k.schema as object),
+      kinds: kindEnum(k.schema),
+    })),
   };
   return compiled;
 }
@@ -83,7 +100,9 @@ export function checkKind(entity: { kind: string }): KindVerdict {
     if (kinds && !kinds.includes(entity.kind)) continue;
     if (validate(entity)) return { recognized: true, errors: [], kind: name };
     const errors = validate.errors ?? [];
-    const soft = errors.filter(e => e.instancePath === '/kind' || e.instancePath === '/apiVersion');
+    const soft = errors.filter(
+      e => e.instancePath === '/kind' || e.instancePath === '/apiVersion',
+    );
     if (soft.length && soft.every(e => e.keyword === 'enum')) continue;
     return { recognized: true, errors, kind: name };
   }

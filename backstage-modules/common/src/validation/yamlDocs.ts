@@ -20,7 +20,10 @@ export interface ParsedDocument {
   line: number;
   column: number;
   /** Position of the node at `path` (or of its nearest existing parent). `key: true` points at the map key. */
-  locate(path: readonly (string | number)[], key?: boolean): { line: number; column: number };
+  locate(
+    path: readonly (string | number)[],
+    key?: boolean,
+  ): { line: number; column: number };
 }
 
 export interface ParsedFile {
@@ -71,7 +74,9 @@ function nodeAt(
       if (isLast && wantKey && pair.key && (pair.key as YamlNode).range) {
         return pair.key as YamlNode;
       }
-      lastKey = (pair.key as YamlNode)?.range ? (pair.key as YamlNode) : undefined;
+      lastKey = (pair.key as YamlNode)?.range
+        ? (pair.key as YamlNode)
+        : undefined;
       node = pair.value ?? pair.key;
     } else if (isSeq(node)) {
       const item = node.items[Number(segment)];
@@ -142,18 +147,32 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
-  const problem = (offset: number, rule: string, message: string, severity: Problem['severity'] = 'error') => {
+  const problem = (
+    offset: number,
+    rule: string,
+    message: string,
+    severity: Problem['severity'] = 'error',
+  ) => {
     problems.push({ file, ...pos(offset), severity, rule, message });
   };
 
   // The parser recurses on flow collections: refuse absurd bracket nesting before it does.
   if (flowDepthExceeds(text, MAX_DEPTH)) {
-    problem(0, 'yaml/too-deep', `The file nests brackets more than ${MAX_DEPTH} levels deep; it cannot be a catalog file.`);
+    problem(
+      0,
+      'yaml/too-deep',
+      `The file nests brackets more than ${MAX_DEPTH} levels deep; it cannot be a catalog file.`,
+    );
     return { documents: [], problems };
   }
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { lineCounter, merge: false, uniqueKeys: true, prettyErrors: true }) as Document.Parsed[];
+    docs = parseAllDocuments(text, {
+      lineCounter,
+      merge: false,
+      uniqueKeys: true,
+      prettyErrors: true,
+    }) as Document.Parsed[];
   } catch (error) {
     // The parser recurses on nesting; a stack overflow means a pathologically deep document.
     const deep = error instanceof RangeError;
@@ -177,7 +196,9 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
       // Like the catalog, a document with a YAML error yields no entity; report its first error.
       const e = doc.errors[0];
       const rule = YAML_RULES[e.code] ?? 'yaml/syntax';
-      const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      const first = e.message
+        .split('\n')[0]
+        .replace(/ at line \d+, column \d+:?$/, '');
       const hint = YAML_HINTS[e.code];
       problem(e.pos[0], rule, `${first}${hint ? `: ${hint}` : ''}.`);
       continue;
@@ -194,7 +215,11 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
           const key = pair.key as YamlNode | null;
           if (!(isScalar(key) && typeof key.value === 'string')) {
             const offset = key?.range?.[0] ?? start;
-            const shown = isScalar(key) ? JSON.stringify(key.value) : key ? 'a collection' : 'an empty key';
+            const shown = isScalar(key)
+              ? JSON.stringify(key.value)
+              : key
+                ? 'a collection'
+                : 'an empty key';
             problem(
               offset,
               'yaml/non-string-key',
@@ -205,7 +230,8 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
           if (pair.value && !isScalar(pair.value)) stack.push(pair.value);
         }
       } else if (isSeq(node)) {
-        for (const item of node.items) if (item && !isScalar(item)) stack.push(item);
+        for (const item of node.items)
+          if (item && !isScalar(item)) stack.push(item);
       }
     }
     let value: unknown;
@@ -223,7 +249,11 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
       continue;
     }
     if (depthOf(value) > MAX_DEPTH) {
-      problem(start, 'yaml/too-deep', `The document nests more than ${MAX_DEPTH} levels deep; flatten it.`);
+      problem(
+        start,
+        'yaml/too-deep',
+        `The document nests more than ${MAX_DEPTH} levels deep; flatten it.`,
+      );
       continue;
     }
     const p = pos(start);

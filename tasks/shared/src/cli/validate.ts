@@ -3,7 +3,14 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import type { Problem } from '@stagedoor/common';
 import type { Reporter } from '../reporter';
-import { DEFAULT_CATALOG_PATTERNS, FailOn, formatSarif, formatText, runValidate, toJsonProblems } from '../validate';
+import {
+  DEFAULT_CATALOG_PATTERNS,
+  FailOn,
+  formatSarif,
+  formatText,
+  runValidate,
+  toJsonProblems,
+} from '../validate';
 import { CliCommand, CliIo, UsageError } from './io';
 import { version as VERSION } from '../../package.json';
 
@@ -47,19 +54,34 @@ interface Flags {
 }
 
 function parseFlags(args: string[]): Flags {
-  const flags: Flags = { paths: [], format: 'text', patterns: [], strict: false, failOn: 'error', followLocations: true, verbose: false };
+  const flags: Flags = {
+    paths: [],
+    format: 'text',
+    patterns: [],
+    strict: false,
+    failOn: 'error',
+    followLocations: true,
+    verbose: false,
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = () => {
       const v = inline ?? args[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${name} needs a value`);
+      if (v === undefined || (inline === undefined && v.startsWith('--')))
+        throw new UsageError(`${name} needs a value`);
       return v;
     };
     switch (name) {
       case '--format': {
         const f = value();
-        if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif (got '${f}')`);
+        if (f !== 'text' && f !== 'json' && f !== 'sarif')
+          throw new UsageError(
+            `--format must be text, json or sarif (got '${f}')`,
+          );
         flags.format = f;
         break;
       }
@@ -77,7 +99,10 @@ function parseFlags(args: string[]): Flags {
         break;
       case '--fail-on': {
         const f = value();
-        if (f !== 'error' && f !== 'warning' && f !== 'never') throw new UsageError(`--fail-on must be error, warning or never (got '${f}')`);
+        if (f !== 'error' && f !== 'warning' && f !== 'never')
+          throw new UsageError(
+            `--fail-on must be error, warning or never (got '${f}')`,
+          );
         flags.failOn = f;
         break;
       }
@@ -108,10 +133,13 @@ function patternsFor(root: string, cwd: string, flags: Flags): string[] {
     const full = isAbsolute(p) ? p : resolve(cwd, p);
     if (!existsSync(full)) throw new UsageError(`${p} does not exist`);
     const rel = relative(root, full).split(sep).join('/');
-    if (rel.startsWith('..')) throw new UsageError(`${p} is outside the root ${root}; pass --root`);
+    if (rel.startsWith('..'))
+      throw new UsageError(`${p} is outside the root ${root}; pass --root`);
     if (statSync(full).isFile()) return [fg.escapePath(rel)];
     const prefix = rel ? `${fg.escapePath(rel)}/` : '';
-    return (flags.patterns.length ? flags.patterns : DEFAULT_CATALOG_PATTERNS).map(g => `${prefix}${g}`);
+    return (
+      flags.patterns.length ? flags.patterns : DEFAULT_CATALOG_PATTERNS
+    ).map(g => `${prefix}${g}`);
   });
 }
 
@@ -134,9 +162,11 @@ export const validateCommand: CliCommand = {
   async run(args, io) {
     const flags = parseFlags(args);
     const root = resolve(io.cwd, flags.root ?? '.');
-    if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`--root ${flags.root} is not a folder`);
+    if (!existsSync(root) || !statSync(root).isDirectory())
+      throw new UsageError(`--root ${flags.root} is not a folder`);
     const token = flags.token ?? io.env.BACKSTAGE_TOKEN;
-    if (flags.backstageUrl && !token) throw new UsageError('--backstage-url needs --token or BACKSTAGE_TOKEN');
+    if (flags.backstageUrl && !token)
+      throw new UsageError('--backstage-url needs --token or BACKSTAGE_TOKEN');
     let run;
     try {
       run = await runValidate(
@@ -144,22 +174,33 @@ export const validateCommand: CliCommand = {
           root,
           patterns: patternsFor(root, io.cwd, flags),
           followLocations: flags.followLocations,
-          policyFile: flags.policy ? relative(root, resolve(io.cwd, flags.policy)) : undefined,
+          policyFile: flags.policy
+            ? relative(root, resolve(io.cwd, flags.policy))
+            : undefined,
           strict: flags.strict,
           failOn: flags.failOn,
           checkReferences: Boolean(flags.backstageUrl),
-          backstage: flags.backstageUrl ? { url: flags.backstageUrl, auth: { kind: 'token', token: token! } } : undefined,
+          backstage: flags.backstageUrl
+            ? {
+                url: flags.backstageUrl,
+                auth: { kind: 'token', token: token! },
+              }
+            : undefined,
         },
         textReporter(io, flags),
       );
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      io.stderr(`stagedoor validate: ${error instanceof Error ? error.message : String(error)}\n`);
+      io.stderr(
+        `stagedoor validate: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
       return 2;
     }
     const problems: Problem[] = run.result.problems;
-    if (flags.format === 'json') io.stdout(`${JSON.stringify(toJsonProblems(problems), null, 2)}\n`);
-    else if (flags.format === 'sarif') io.stdout(formatSarif(problems, VERSION));
+    if (flags.format === 'json')
+      io.stdout(`${JSON.stringify(toJsonProblems(problems), null, 2)}\n`);
+    else if (flags.format === 'sarif')
+      io.stdout(formatSarif(problems, VERSION));
     else io.stdout(formatText(problems));
     return run.outcome === 'Failed' ? 1 : 0;
   },

@@ -5,7 +5,10 @@ import { parseAllDocuments } from 'yaml';
 import { resolveRepoPath, type CatalogFile } from '@stagedoor/common';
 
 /** Where catalog files are looked for when no pattern is given: `catalog-info.yaml`/`.yml` anywhere. */
-export const DEFAULT_CATALOG_PATTERNS = ['**/catalog-info.yaml', '**/catalog-info.yml'];
+export const DEFAULT_CATALOG_PATTERNS = [
+  '**/catalog-info.yaml',
+  '**/catalog-info.yml',
+];
 
 /** Folders never searched: dependencies and VCS internals are not the repository's catalog. */
 export const ALWAYS_IGNORED = ['**/node_modules/**', '**/.git/**'];
@@ -49,8 +52,17 @@ function locationTargets(path: string, content: Buffer): string[] {
     } catch {
       continue;
     }
-    if (!value || value.kind !== 'Location' || !value.spec || typeof value.spec !== 'object') continue;
-    const targets = [value.spec.target, ...(Array.isArray(value.spec.targets) ? value.spec.targets : [])];
+    if (
+      !value ||
+      value.kind !== 'Location' ||
+      !value.spec ||
+      typeof value.spec !== 'object'
+    )
+      continue;
+    const targets = [
+      value.spec.target,
+      ...(Array.isArray(value.spec.targets) ? value.spec.targets : []),
+    ];
     for (const t of targets) {
       if (typeof t !== 'string' || isUrl(t)) continue;
       const target = resolveRepoPath(path, t);
@@ -74,21 +86,34 @@ export async function discoverCatalogFiles(
 ): Promise<DiscoveredFile[]> {
   const absoluteRoot = resolve(root);
   if (!existsSync(absoluteRoot) || !statSync(absoluteRoot).isDirectory()) {
-    throw new Error(`The folder to search, ${root}, does not exist; check the root directory.`);
+    throw new Error(
+      `The folder to search, ${root}, does not exist; check the root directory.`,
+    );
   }
   const maxFiles = options.maxFiles ?? 50_000;
   const ignore = [...ALWAYS_IGNORED, ...(options.ignore ?? [])];
   const glob = (list: string[]) =>
-    fg(list, { cwd: absoluteRoot, ignore, onlyFiles: true, dot: true, followSymbolicLinks: false, unique: true });
+    fg(list, {
+      cwd: absoluteRoot,
+      ignore,
+      onlyFiles: true,
+      dot: true,
+      followSymbolicLinks: false,
+      unique: true,
+    });
 
   const cleaned = patterns.map(p => p.trim()).filter(Boolean);
-  const queue = (await glob(cleaned.length ? cleaned : DEFAULT_CATALOG_PATTERNS)).sort();
+  const queue = (
+    await glob(cleaned.length ? cleaned : DEFAULT_CATALOG_PATTERNS)
+  ).sort();
   const files = new Map<string, DiscoveredFile>();
   while (queue.length > 0) {
     const path = queue.shift()!;
     if (files.has(path)) continue;
     if (files.size >= maxFiles) {
-      throw new Error(`More than ${maxFiles} files match the patterns; narrow them (e.g. **/catalog-info.yaml).`);
+      throw new Error(
+        `More than ${maxFiles} files match the patterns; narrow them (e.g. **/catalog-info.yaml).`,
+      );
     }
     const content = readFileSync(join(absoluteRoot, path));
     files.set(path, { path, content });
@@ -97,10 +122,15 @@ export async function discoverCatalogFiles(
       if (files.has(target)) continue;
       if (hasGlob(target)) {
         queue.push(...(await glob([target])).sort());
-      } else if (existsSync(join(absoluteRoot, target)) && statSync(join(absoluteRoot, target)).isFile()) {
+      } else if (
+        existsSync(join(absoluteRoot, target)) &&
+        statSync(join(absoluteRoot, target)).isFile()
+      ) {
         queue.push(target);
       }
     }
   }
-  return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...files.values()].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
 }

@@ -8,7 +8,20 @@ import type { Reporter } from '../reporter';
 const BATCH = 500;
 
 const byRefsSchema = z.object({
-  items: z.array(z.union([z.null(), z.object({ kind: z.string(), metadata: z.object({ name: z.string(), namespace: z.string().optional() }) }).passthrough()])),
+  items: z.array(
+    z.union([
+      z.null(),
+      z
+        .object({
+          kind: z.string(),
+          metadata: z.object({
+            name: z.string(),
+            namespace: z.string().optional(),
+          }),
+        })
+        .passthrough(),
+    ]),
+  ),
 });
 
 export interface LookupOptions {
@@ -34,7 +47,9 @@ export async function findExistingRefs(
   if (refs.length === 0) return found;
   let client = options.client;
   if (!client) {
-    const { token, principal } = await backstageToken(connection, { timeoutMs: options.timeoutMs ?? 20_000 });
+    const { token, principal } = await backstageToken(connection, {
+      timeoutMs: options.timeoutMs ?? 20_000,
+    });
     reporter.secret(token);
     client = new HttpClient({
       baseUrl: connection.url,
@@ -43,7 +58,10 @@ export async function findExistingRefs(
       requestTimeoutMs: options.timeoutMs ?? 20_000,
       budgetMs: (options.timeoutMs ?? 20_000) * 3,
       retry: { maxRetries: 2 },
-      onRetry: info => reporter.debug(`by-refs: ${info.reason}, retrying in ${info.delayMs} ms`),
+      onRetry: info =>
+        reporter.debug(
+          `by-refs: ${info.reason}, retrying in ${info.delayMs} ms`,
+        ),
     });
   }
   for (let i = 0; i < refs.length; i += BATCH) {
@@ -51,7 +69,10 @@ export async function findExistingRefs(
     const res = await client.request({
       method: 'POST',
       path: '/api/catalog/entities/by-refs',
-      body: { entityRefs: batch, fields: ['kind', 'metadata.namespace', 'metadata.name'] },
+      body: {
+        entityRefs: batch,
+        fields: ['kind', 'metadata.namespace', 'metadata.name'],
+      },
       schema: byRefsSchema,
     });
     res.body.items.forEach((item, j) => {

@@ -57,14 +57,27 @@ export interface ValidateRunResult {
   summary: string;
 }
 
-function readPolicy(root: string, policyFile: string | undefined): { policy: ValidationPolicy; strict?: boolean } {
+function readPolicy(
+  root: string,
+  policyFile: string | undefined,
+): { policy: ValidationPolicy; strict?: boolean } {
   const explicit = policyFile?.trim();
-  const path = explicit ? (isAbsolute(explicit) ? explicit : join(root, explicit)) : join(root, '.stagedoor.yaml');
+  const path = explicit
+    ? isAbsolute(explicit)
+      ? explicit
+      : join(root, explicit)
+    : join(root, '.stagedoor.yaml');
   if (!existsSync(path)) {
-    if (explicit) throw new Error(`The policy file ${explicit} does not exist; fix policyFile or leave it empty.`);
+    if (explicit)
+      throw new Error(
+        `The policy file ${explicit} does not exist; fix policyFile or leave it empty.`,
+      );
     return { policy: {} };
   }
-  return parsePolicyFile(readFileSync(path, 'utf8'), explicit || '.stagedoor.yaml');
+  return parsePolicyFile(
+    readFileSync(path, 'utf8'),
+    explicit || '.stagedoor.yaml',
+  );
 }
 
 /** Remembers answers: many entities point at the same folders (and the engine may run twice). */
@@ -82,31 +95,53 @@ function cached(fn: (path: string) => boolean): (path: string) => boolean {
  * on disk, references to entities optionally against the live catalog), reports every problem
  * and decides the outcome. Bad input (a broken policy file, a missing root) throws.
  */
-export async function runValidate(options: ValidateRunOptions, reporter: Reporter): Promise<ValidateRunResult> {
+export async function runValidate(
+  options: ValidateRunOptions,
+  reporter: Reporter,
+): Promise<ValidateRunResult> {
   const root = resolve(options.root);
   const patterns = options.patterns?.map(p => p.trim()).filter(Boolean);
   const fromFile = readPolicy(root, options.policyFile);
-  const pick = (input: string[] | undefined, file: string[] | undefined) => (input?.length ? input : file);
+  const pick = (input: string[] | undefined, file: string[] | undefined) =>
+    input?.length ? input : file;
   const policy: ValidationPolicy = {
     ...fromFile.policy,
     allowedKinds: pick(options.allowedKinds, fromFile.policy.allowedKinds),
-    allowedLifecycles: pick(options.allowedLifecycles, fromFile.policy.allowedLifecycles),
+    allowedLifecycles: pick(
+      options.allowedLifecycles,
+      fromFile.policy.allowedLifecycles,
+    ),
     requiredTags: pick(options.requiredTags, fromFile.policy.requiredTags),
-    requiredAnnotations: pick(options.requiredAnnotations, fromFile.policy.requiredAnnotations),
+    requiredAnnotations: pick(
+      options.requiredAnnotations,
+      fromFile.policy.requiredAnnotations,
+    ),
   };
   const strict = options.strict || fromFile.strict || false;
   const failOn = options.failOn ?? 'error';
 
-  const files = await discoverCatalogFiles(root, patterns?.length ? patterns : DEFAULT_CATALOG_PATTERNS, {
-    followLocations: options.followLocations ?? true,
-  });
+  const files = await discoverCatalogFiles(
+    root,
+    patterns?.length ? patterns : DEFAULT_CATALOG_PATTERNS,
+    {
+      followLocations: options.followLocations ?? true,
+    },
+  );
   const paths = files.map(f => f.path);
   const empty: ValidationResult = { entities: [], problems: [] };
   if (files.length === 0) {
     // A quiet no-op: an org-wide decorator runs this in repositories that have no catalog.
     const message = `No catalog files found (${(patterns?.length ? patterns : DEFAULT_CATALOG_PATTERNS).join(', ')}); nothing to validate.`;
     reporter.info(message);
-    return { files: [], result: empty, errors: 0, warnings: 0, outcome: 'Succeeded', message, summary: '' };
+    return {
+      files: [],
+      result: empty,
+      errors: 0,
+      warnings: 0,
+      outcome: 'Succeeded',
+      message,
+      summary: '',
+    };
   }
   reporter.debug(`Validating ${paths.join(', ')}`);
 
@@ -116,29 +151,62 @@ export async function runValidate(options: ValidateRunOptions, reporter: Reporte
     fileExists: cached(p => existsSync(join(root, p))),
   };
   let result = validateCatalogFiles(files, engineOptions);
-  if (options.checkReferences && options.backstage && result.unresolvedRefs?.length) {
+  if (
+    options.checkReferences &&
+    options.backstage &&
+    result.unresolvedRefs?.length
+  ) {
     try {
-      const known = await findExistingRefs(options.backstage, result.unresolvedRefs, reporter, {
-        timeoutMs: options.lookupTimeoutMs,
-        client: options.lookupClient,
+      const known = await findExistingRefs(
+        options.backstage,
+        result.unresolvedRefs,
+        reporter,
+        {
+          timeoutMs: options.lookupTimeoutMs,
+          client: options.lookupClient,
+        },
+      );
+      reporter.info(
+        `Looked up ${result.unresolvedRefs.length} reference(s) in ${options.backstage.url}: ${known.size} exist.`,
+      );
+      result = validateCatalogFiles(files, {
+        ...engineOptions,
+        knownEntityRefs: known,
       });
-      reporter.info(`Looked up ${result.unresolvedRefs.length} reference(s) in ${options.backstage.url}: ${known.size} exist.`);
-      result = validateCatalogFiles(files, { ...engineOptions, knownEntityRefs: known });
     } catch (error) {
       reporter.warn(
         `Could not look references up in ${options.backstage.url} (${error instanceof Error ? error.message : String(error)}); references were checked against these files only.`,
       );
     }
   } else if (options.checkReferences && !options.backstage) {
-    throw new Error('checkReferences needs a Backstage service connection (backstageConnection).');
+    throw new Error(
+      'checkReferences needs a Backstage service connection (backstageConnection).',
+    );
   }
 
   for (const p of result.problems) reporter.problem(p);
   const errors = result.problems.filter(p => p.severity === 'error').length;
   const warnings = result.problems.length - errors;
-  const failed = failOn === 'error' ? errors > 0 : failOn === 'warning' ? errors + warnings > 0 : false;
-  const outcome = failed ? 'Failed' : errors + warnings > 0 ? 'SucceededWithIssues' : 'Succeeded';
+  const failed =
+    failOn === 'error'
+      ? errors > 0
+      : failOn === 'warning'
+        ? errors + warnings > 0
+        : false;
+  const outcome = failed
+    ? 'Failed'
+    : errors + warnings > 0
+      ? 'SucceededWithIssues'
+      : 'Succeeded';
   const message = summaryLine(result, files.length);
   reporter.info(message);
-  return { files: paths, result, errors, warnings, outcome, message, summary: markdownSummary(result, paths) };
+  return {
+    files: paths,
+    result,
+    errors,
+    warnings,
+    outcome,
+    message,
+    summary: markdownSummary(result, paths),
+  };
 }
