@@ -174,7 +174,7 @@ describe('production configuration', function () {
   });
 
   it('accepts Entra ID tokens through jwks and adds the static token only with the pipeline-token file', async () => {
-    const env = {
+    const env: Record<string, string> = {
       ...placeholderEnv(path.join(tmp, 'ca.pem')),
       ...pipelineTokenEnv,
     };

@@ -1,34 +1,51 @@
 /*
  * The baseline Backstage backend: the catalog (with the Template kind), the
  * scaffolder, TechDocs, sign-in, and the Stagedoor modules.
+ *
+ * Static imports rather than Backstage's usual `backend.add(import('…'))`: this
+ * repository type-checks as CommonJS under `module: Node16`, where a dynamic
+ * import of a CommonJS package is typed `{ default: module }`, not the feature.
+ * In an app created by @backstage/create-app either form works.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import authPlugin from '@backstage/plugin-auth-backend';
+import guestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
+import microsoftProvider from '@backstage/plugin-auth-backend-module-microsoft-provider';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import msgraphProvider from '@backstage/plugin-catalog-backend-module-msgraph';
+import scaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import publishAzure from '@backstage/plugin-scaffolder-backend-module-azure';
+import techdocsPlugin from '@backstage/plugin-techdocs-backend';
+import stagedoorPush from '@stagedoor/plugin-catalog-backend-module-push';
+import stagedoorAzureDevOps from '@stagedoor/plugin-scaffolder-backend-module-azure-devops';
+import startupBanner from './startupBanner';
 
 const backend = createBackend();
 
-backend.add(import('@backstage/plugin-auth-backend'));
-// Each provider is active only where auth.providers configures it: guest in development,
-// Microsoft Entra ID in production (app-config.production.yaml).
-backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
-backend.add(import('@backstage/plugin-auth-backend-module-microsoft-provider'));
+backend.add(authPlugin);
+// Each provider is active only where auth.providers configures it: guest in
+// development, Microsoft Entra ID in production (app-config.production.yaml).
+backend.add(guestProvider);
+backend.add(microsoftProvider);
 
-backend.add(import('@backstage/plugin-catalog-backend'));
-backend.add(
-  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
-);
-backend.add(import('@stagedoor/plugin-catalog-backend-module-push'));
-// Users and groups from Microsoft Graph; idle unless catalog.providers.microsoftGraphOrg is set.
-backend.add(import('@backstage/plugin-catalog-backend-module-msgraph'));
-// Adopters who want the upstream Azure DevOps discovery provider as a safety net add
+backend.add(catalogPlugin);
+backend.add(scaffolderEntityModel);
+backend.add(stagedoorPush);
+// Users and groups from Microsoft Graph; idle unless
+// catalog.providers.microsoftGraphOrg is configured.
+backend.add(msgraphProvider);
+// The upstream Azure DevOps discovery provider, a safety net behind the push
+// (catalog.providers.azureDevOps in app-config.production.yaml), is not
+// installed here; adopters add the package and:
 // backend.add(import('@backstage/plugin-catalog-backend-module-azure'));
-// (catalog.providers.azureDevOps in app-config.production.yaml; not installed here).
 
-backend.add(import('@backstage/plugin-scaffolder-backend'));
-backend.add(import('@backstage/plugin-scaffolder-backend-module-azure'));
-backend.add(import('@stagedoor/plugin-scaffolder-backend-module-azure-devops'));
+backend.add(scaffolderPlugin);
+backend.add(publishAzure);
+backend.add(stagedoorAzureDevOps);
 
-backend.add(import('@backstage/plugin-techdocs-backend'));
+backend.add(techdocsPlugin);
 
-backend.add(import('./startupBanner'));
+backend.add(startupBanner);
 
 backend.start();
