@@ -10,12 +10,25 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  rmSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 export const repoRoot = resolve(__dirname, '..', '..');
+
+const temporary: string[] = [];
+process.on('exit', () => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed when the test process exits. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
 const run = promisify(execFile);
 
 /** A task folder (`tasks/<name>V<major>`) with a task.json. */
@@ -125,7 +138,7 @@ let packaged: Promise<Packaged> | undefined;
 export function ensurePackaged(): Promise<Packaged> {
   packaged ??= (async () => {
     await ensureBuilt();
-    const outDir = mkdtempSync(join(tmpdir(), 'stagedoor-vsix-'));
+    const outDir = tempDir('stagedoor-vsix-');
     try {
       await run(
         process.execPath,
@@ -160,7 +173,7 @@ export function ensurePackaged(): Promise<Packaged> {
 /** Unpacks a .vsix into a fresh temporary folder and returns the folder and its entry names. */
 export function unpack(vsixPath: string): { dir: string; entries: string[] } {
   const zip = new AdmZip(vsixPath);
-  const dir = mkdtempSync(join(tmpdir(), 'stagedoor-unpacked-'));
+  const dir = tempDir('stagedoor-unpacked-');
   mkdirSync(dir, { recursive: true });
   zip.extractAllTo(dir, true);
   return { dir, entries: zip.getEntries().map(e => e.entryName) };

@@ -4,14 +4,18 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TASK_FOLDERS, readJson, repoRoot, taskFolders } from './helpers';
+import {
+  TASK_FOLDERS,
+  readJson,
+  repoRoot,
+  taskFolders,
+  tempDir,
+} from './helpers';
 
 interface Contribution {
   id: string;
@@ -183,7 +187,7 @@ describe('one version source (scripts/version.mjs)', () => {
   });
 
   it('bumps both manifests and every task together, keeping task majors on their folder', () => {
-    const root = mkdtempSync(join(tmpdir(), 'stagedoor-version-'));
+    const root = tempDir('stagedoor-version-');
     for (const file of ['vss-extension.json', 'vss-extension.decorator.json']) {
       if (existsSync(join(repoRoot, file)))
         cpSync(join(repoRoot, file), join(root, file));

@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTask } from '../fixtures/agent';
 import { checkoutStep, expandForJob, stepsThatRun } from './decorator-template';
@@ -9,6 +8,7 @@ import {
   ensureBuilt,
   readJson,
   repoRoot,
+  tempDir,
 } from './helpers';
 
 // What the organization sees in a repository without catalog files: the steps the
@@ -62,7 +62,7 @@ describe('the quiet no-op path (a repository without catalog files)', function (
     const folder = `${step.task.split('@')[0]}V${step.task.split('@')[1]}`;
     it(`${step.displayName}: succeeds with one informational line, no issues, well under a second`, async function () {
       if (!ready.has(folder)) this.skip();
-      const sources = mkdtempSync(join(tmpdir(), 'stagedoor-empty-repo-'));
+      const sources = tempDir('stagedoor-empty-repo-');
       writeFileSync(join(sources, 'README.md'), '# checkout\n');
       const taskJson = readJson(join(repoRoot, 'tasks', folder, 'task.json'));
       const inputs: Record<string, string> = {};
