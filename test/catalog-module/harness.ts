@@ -22,7 +22,10 @@ export interface PushBackend {
   baseUrl: string;
   stop(): Promise<void>;
   /** POST /api/catalog/stagedoor/v1/push; `body` is sent as is when it is a string. */
-  push(body: unknown, options?: { token?: string | null; dryRun?: boolean }): Promise<{ status: number; body: any }>;
+  push(
+    body: unknown,
+    options?: { token?: string | null; dryRun?: boolean },
+  ): Promise<{ status: number; body: any }>;
   /** GET below /api/catalog with the push token. */
   get(path: string, token?: string): Promise<{ status: number; body: any }>;
   post(path: string, body: unknown): Promise<{ status: number; body: any }>;
@@ -40,21 +43,45 @@ export interface PushBackendOptions {
 }
 
 /** Starts a backend with the catalog and the push module on a free port. */
-export async function startPushBackend(options: PushBackendOptions = {}): Promise<PushBackend> {
+export async function startPushBackend(
+  options: PushBackendOptions = {},
+): Promise<PushBackend> {
   const data = {
     backend: {
       baseUrl: 'http://localhost:0',
-      database: options.database ?? { client: 'better-sqlite3', connection: ':memory:' },
+      database: options.database ?? {
+        client: 'better-sqlite3',
+        connection: ':memory:',
+      },
       auth: {
         externalAccess: [
-          { type: 'static', options: { token: PUSH_TOKEN, subject: 'pipeline' } },
-          { type: 'static', options: { token: LIMITED_TOKEN, subject: 'limited' } },
+          {
+            type: 'static',
+            options: { token: PUSH_TOKEN, subject: 'pipeline' },
+          },
+          {
+            type: 'static',
+            options: { token: LIMITED_TOKEN, subject: 'limited' },
+          },
         ],
       },
       reading: { allow: (options.readingAllow ?? []).map(host => ({ host })) },
     },
     catalog: {
-      rules: [{ allow: ['Component', 'System', 'API', 'Resource', 'Location', 'Domain', 'Group', 'User'] }],
+      rules: [
+        {
+          allow: [
+            'Component',
+            'System',
+            'API',
+            'Resource',
+            'Location',
+            'Domain',
+            'Group',
+            'User',
+          ],
+        },
+      ],
       processingInterval: { seconds: 1 },
       stitchingStrategy: { pollingInterval: { milliseconds: 100 } },
       ...options.catalog,
@@ -63,7 +90,12 @@ export async function startPushBackend(options: PushBackendOptions = {}): Promis
       push: {
         maxBodyBytes: 200_000,
         rules: [
-          { principals: ['pipeline'], sources: ['**'], maxEntities: 50, maxBytes: 100_000 },
+          {
+            principals: ['pipeline'],
+            sources: ['**'],
+            maxEntities: 50,
+            maxBytes: 100_000,
+          },
           { principals: ['limited'], sources: ['contoso/limited/*'] },
         ],
         ...options.push,
@@ -83,14 +115,24 @@ export async function startPushBackend(options: PushBackendOptions = {}): Promis
     ],
   });
   const baseUrl = `http://localhost:${backend.server.port()}`;
-  const call = async (method: string, path: string, body: unknown, token: string | null) => {
+  const call = async (
+    method: string,
+    path: string,
+    body: unknown,
+    token: string | null,
+  ) => {
     const res = await fetch(`${baseUrl}/api/catalog${path}`, {
       method,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body:
+        body === undefined
+          ? undefined
+          : typeof body === 'string'
+            ? body
+            : JSON.stringify(body),
       signal: AbortSignal.timeout(60_000),
     });
     const text = await res.text();
@@ -118,7 +160,10 @@ export async function startPushBackend(options: PushBackendOptions = {}): Promis
 }
 
 /** One Component document. */
-export function component(name: string, extra: Record<string, unknown> = {}): string {
+export function component(
+  name: string,
+  extra: Record<string, unknown> = {},
+): string {
   return [
     'apiVersion: backstage.io/v1alpha1',
     'kind: Component',
@@ -159,12 +204,17 @@ export function pushBody(
 }
 
 /** Polls `check` until it returns a value other than undefined (generous timeout, no fixed sleeps). */
-export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise(r => setTimeout(r, 50));
   }
 }
@@ -179,7 +229,9 @@ export async function entityWhen(
 ): Promise<any> {
   return eventually(
     async () => {
-      const res = await backend.get(`/entities/by-name/component/default/${name}`);
+      const res = await backend.get(
+        `/entities/by-name/component/default/${name}`,
+      );
       const entity = res.status === 200 ? res.body : undefined;
       return predicate(entity) ? (entity ?? null) : undefined;
     },
@@ -189,10 +241,14 @@ export async function entityWhen(
 }
 
 /** Serves files over loopback HTTP, for `url` locations. */
-export async function serveFiles(files: Map<string, string>): Promise<{ baseUrl: string; host: string; close(): Promise<void> }> {
+export async function serveFiles(
+  files: Map<string, string>,
+): Promise<{ baseUrl: string; host: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const body = files.get(decodeURIComponent((req.url ?? '/').split('?')[0]));
-    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/yaml' });
+    res.writeHead(body === undefined ? 404 : 200, {
+      'content-type': 'text/yaml',
+    });
     res.end(body ?? 'not found');
   });
   await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));

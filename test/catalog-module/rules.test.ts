@@ -15,7 +15,11 @@ const rules = readPushConfig(
       push: {
         rules: [
           { principals: ['ci'], sources: ['contoso/shop/*'] },
-          { principals: ['external:entra:11111111-aaaa'], sources: ['contoso/**'], kinds: ['Component'] },
+          {
+            principals: ['external:entra:11111111-aaaa'],
+            sources: ['contoso/**'],
+            kinds: ['Component'],
+          },
           { principals: ['org-sync'], kinds: ['*'] },
         ],
       },
@@ -36,17 +40,30 @@ describe('push authorization rules', () => {
   for (const [subject, repo, allowed] of cases) {
     it(`${allowed ? 'lets' : 'does not let'} ${subject} push ${repo}`, () => {
       if (allowed) authorizeSource(rules, subject, repo);
-      else assert.throws(() => authorizeSource(rules, subject, repo), { name: 'NotAllowedError' });
+      else
+        assert.throws(() => authorizeSource(rules, subject, repo), {
+          name: 'NotAllowedError',
+        });
     });
   }
 
   it('denies User and Group by default, and kinds outside an explicit list', () => {
     const ci = authorizeSource(rules, 'external:ci', 'contoso/shop/orders');
     authorizeKinds(ci, ['Component', 'API', 'Location']);
-    assert.throws(() => authorizeKinds(ci, ['Component', 'Group']), /kind Group/);
-    const entra = authorizeSource(rules, 'external:entra:11111111-aaaa', 'contoso/x/y');
+    assert.throws(
+      () => authorizeKinds(ci, ['Component', 'Group']),
+      /kind Group/,
+    );
+    const entra = authorizeSource(
+      rules,
+      'external:entra:11111111-aaaa',
+      'contoso/x/y',
+    );
     assert.throws(() => authorizeKinds(entra, ['API']), /kind API/);
-    authorizeKinds(authorizeSource(rules, 'external:org-sync', 'a/b/c'), ['User', 'Group']);
+    authorizeKinds(authorizeSource(rules, 'external:org-sync', 'a/b/c'), [
+      'User',
+      'Group',
+    ]);
   });
 
   it('matches `*` within one segment and `**` across segments', () => {
@@ -57,9 +74,16 @@ describe('push authorization rules', () => {
   });
 
   it('refuses settings that cannot work at start-up', () => {
-    const bad = (push: object) => () => readPushConfig(new ConfigReader({ stagedoor: { push } }));
-    assert.throws(bad({ rules: [{ principals: [] }] }), /principals must name at least one/);
-    assert.throws(bad({ maxBodyBytes: -1 }), /maxBodyBytes must be a positive integer/);
+    const bad = (push: object) => () =>
+      readPushConfig(new ConfigReader({ stagedoor: { push } }));
+    assert.throws(
+      bad({ rules: [{ principals: [] }] }),
+      /principals must name at least one/,
+    );
+    assert.throws(
+      bad({ maxBodyBytes: -1 }),
+      /maxBodyBytes must be a positive integer/,
+    );
     assert.deepEqual(readPushConfig(new ConfigReader({})).rules, []);
   });
 });
@@ -82,17 +106,35 @@ describe('push ordering', () => {
   });
   const cases: Array<[string, ReturnType<typeof source>, string, string]> = [
     ['first push', source('b'.repeat(40), 1), 'h2', 'first'],
-    ['same commit, same content (even from an older build)', source('a'.repeat(40), 90), 'h1', 'repeat'],
+    [
+      'same commit, same content (even from an older build)',
+      source('a'.repeat(40), 90),
+      'h1',
+      'repeat',
+    ],
     ['same commit, other content', source('a'.repeat(40), 101), 'h2', 'newer'],
     ['higher build id', source('b'.repeat(40), 101), 'h2', 'newer'],
     ['lower build id', source('b'.repeat(40), 99), 'h2', 'stale'],
-    ['no build id, older commit time', source('b'.repeat(40), undefined, '2026-11-28T09:00:00Z'), 'h2', 'stale'],
-    ['no build id, newer commit time', source('b'.repeat(40), undefined, '2026-11-28T11:00:00Z'), 'h2', 'newer'],
+    [
+      'no build id, older commit time',
+      source('b'.repeat(40), undefined, '2026-11-28T09:00:00Z'),
+      'h2',
+      'stale',
+    ],
+    [
+      'no build id, newer commit time',
+      source('b'.repeat(40), undefined, '2026-11-28T11:00:00Z'),
+      'h2',
+      'newer',
+    ],
     ['no build id, no time', source('b'.repeat(40)), 'h2', 'newer'],
   ];
   for (const [what, incoming, hash, expected] of cases) {
     it(`orders ${what} as ${expected}`, () => {
-      assert.equal(orderPush(incoming, hash, what === 'first push' ? undefined : stored), expected);
+      assert.equal(
+        orderPush(incoming, hash, what === 'first push' ? undefined : stored),
+        expected,
+      );
     });
   }
 });

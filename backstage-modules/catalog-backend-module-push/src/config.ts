@@ -27,7 +27,9 @@ const DEFAULT_DENIED_KINDS = ['user', 'group'];
 function positiveInt(config: Config, key: string, fallback: number): number {
   const value = config.getOptionalNumber(key) ?? fallback;
   if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`Invalid config: ${key} must be a positive integer, got ${value}`);
+    throw new Error(
+      `Invalid config: ${key} must be a positive integer, got ${value}`,
+    );
   }
   return value;
 }
@@ -45,23 +47,28 @@ export function readPushConfig(root: Config): PushConfig {
       maxConcurrentPushes: 4,
     };
   }
-  const rules = (config.getOptionalConfigArray('rules') ?? []).map((rule, i) => {
-    const where = `stagedoor.push.rules[${i}]`;
-    const principals = rule.getStringArray('principals');
-    if (principals.length === 0) {
-      throw new Error(`Invalid config: ${where}.principals must name at least one principal`);
-    }
-    const kinds = rule.getOptionalStringArray('kinds');
-    const all = kinds?.includes('*');
-    return {
-      principals,
-      sources: rule.getOptionalStringArray('sources') ?? ['**'],
-      kinds: kinds && !all ? new Set(kinds.map(k => k.toLowerCase())) : undefined,
-      deniedKinds: new Set(kinds ? [] : DEFAULT_DENIED_KINDS),
-      maxEntities: positiveInt(rule, 'maxEntities', 500),
-      maxBytes: positiveInt(rule, 'maxBytes', 2 * 1024 * 1024),
-    };
-  });
+  const rules = (config.getOptionalConfigArray('rules') ?? []).map(
+    (rule, i) => {
+      const where = `stagedoor.push.rules[${i}]`;
+      const principals = rule.getStringArray('principals');
+      if (principals.length === 0) {
+        throw new Error(
+          `Invalid config: ${where}.principals must name at least one principal`,
+        );
+      }
+      const kinds = rule.getOptionalStringArray('kinds');
+      const all = kinds?.includes('*');
+      return {
+        principals,
+        sources: rule.getOptionalStringArray('sources') ?? ['**'],
+        kinds:
+          kinds && !all ? new Set(kinds.map(k => k.toLowerCase())) : undefined,
+        deniedKinds: new Set(kinds ? [] : DEFAULT_DENIED_KINDS),
+        maxEntities: positiveInt(rule, 'maxEntities', 500),
+        maxBytes: positiveInt(rule, 'maxBytes', 2 * 1024 * 1024),
+      };
+    },
+  );
   return {
     maxBodyBytes: positiveInt(config, 'maxBodyBytes', 5 * 1024 * 1024),
     rules,

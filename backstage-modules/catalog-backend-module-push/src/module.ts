@@ -1,4 +1,7 @@
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import {
   catalogProcessingExtensionPoint,
   catalogServiceRef,
@@ -46,9 +49,19 @@ export const catalogModuleStagedoorPush = createBackendModule({
           auth: deps.auth,
           logger,
         });
-        const statusService = new SourceStatusService(store, deps.catalog, deps.auth);
+        const statusService = new SourceStatusService(
+          store,
+          deps.catalog,
+          deps.auth,
+        );
         deps.httpRouter.use(
-          createRouter({ config, logger, httpAuth: deps.httpAuth, pushService, statusService }),
+          createRouter({
+            config,
+            logger,
+            httpAuth: deps.httpAuth,
+            pushService,
+            statusService,
+          }),
         );
         await deps.scheduler.scheduleTask({
           id: 'stagedoor-push-reconcile',

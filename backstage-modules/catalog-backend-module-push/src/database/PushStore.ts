@@ -35,7 +35,10 @@ export class PushStore {
   static async create(database: DatabaseService): Promise<PushStore> {
     const knex = await database.getClient();
     if (!database.migrations?.skip) {
-      await knex.migrate.latest({ directory: migrationsDir, tableName: MIGRATIONS_TABLE });
+      await knex.migrate.latest({
+        directory: migrationsDir,
+        tableName: MIGRATIONS_TABLE,
+      });
     }
     return new PushStore(knex);
   }
@@ -54,7 +57,9 @@ export class PushStore {
    */
   async withSourceLock<T>(sourceKey: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(sourceKey) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.withDbLock(sourceKey, fn));
+    const run = previous
+      .catch(() => undefined)
+      .then(() => this.withDbLock(sourceKey, fn));
     this.queues.set(sourceKey, run);
     try {
       return await run;
@@ -63,11 +68,17 @@ export class PushStore {
     }
   }
 
-  private async withDbLock<T>(sourceKey: string, fn: () => Promise<T>): Promise<T> {
+  private async withDbLock<T>(
+    sourceKey: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     if (!this.isPostgres) return fn();
     const key = createHash('sha256').update(sourceKey).digest().readInt32BE(0);
     return this.knex.transaction(async trx => {
-      await trx.raw('select pg_advisory_xact_lock(?, ?)', [ADVISORY_LOCK_NAMESPACE, key]);
+      await trx.raw('select pg_advisory_xact_lock(?, ?)', [
+        ADVISORY_LOCK_NAMESPACE,
+        key,
+      ]);
       return fn();
     });
   }
@@ -76,13 +87,31 @@ export class PushStore {
     return this.knex.transaction(trx => fn(trx));
   }
 
-  async getSource(sourceKey: string, db: Knex = this.knex): Promise<SourceRow | undefined> {
-    const row = await db<SourceRow>(SOURCES_TABLE).where({ source_key: sourceKey }).first();
+  async getSource(
+    sourceKey: string,
+    db: Knex = this.knex,
+  ): Promise<SourceRow | undefined> {
+    const row = await db<SourceRow>(SOURCES_TABLE)
+      .where({ source_key: sourceKey })
+      .first();
     return row ?? undefined;
   }
 
-  async getEntities(sourceKey: string, db: Knex = this.knex): Promise<EntityRow[]> {
-    return db<EntityRow>(ENTITIES_TABLE).where({ source_key: sourceKey }).orderBy('entity_ref');
+  async getEntities(
+    sourceKey: string,
+    db: Knex = this.knex,
+  ): Promise<EntityRow[]> {
+    return db<EntityRow>(ENTITIES_TABLE)
+      .where({ source_key: sourceKey })
+      .orderBy('entity_ref');
+  }
+
+  /** The refs `sourceKey` owns. */
+  async ownedRefs(sourceKey: string): Promise<Set<string>> {
+    const rows = await this.knex<EntityRow>(ENTITIES_TABLE)
+      .where({ source_key: sourceKey })
+      .select('entity_ref');
+    return new Set(rows.map(r => r.entity_ref));
   }
 
   /** The owning source of each ref that some other source than `sourceKey` owns. */
@@ -103,7 +132,11 @@ export class PushStore {
   }
 
   /** Replaces what the source owns, in the caller's transaction. */
-  async saveState(trx: Knex, source: SourceRow, entities: EntityRow[]): Promise<void> {
+  async saveState(
+    trx: Knex,
+    source: SourceRow,
+    entities: EntityRow[],
+  ): Promise<void> {
     await trx(SOURCES_TABLE).insert(source).onConflict('source_key').merge();
     await trx(ENTITIES_TABLE).where({ source_key: source.source_key }).delete();
     for (let i = 0; i < entities.length; i += 100) {

@@ -14,7 +14,9 @@ export class StagedoorPushEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
   private readonly logger: LoggerService;
 
-  static create(options: { logger: LoggerService }): StagedoorPushEntityProvider {
+  static create(options: {
+    logger: LoggerService;
+  }): StagedoorPushEntityProvider {
     return new StagedoorPushEntityProvider(options.logger);
   }
 
@@ -34,7 +36,9 @@ export class StagedoorPushEntityProvider implements EntityProvider {
   /** Applies one delta: upserts `added`, drops `removed` (refs) from this provider. */
   async applyDelta(added: DeferredEntity[], removed: string[]): Promise<void> {
     if (!this.connection) {
-      throw new ServiceUnavailableError('The catalog has not connected the Stagedoor push provider yet; retry shortly');
+      throw new ServiceUnavailableError(
+        'The catalog has not connected the Stagedoor push provider yet; retry shortly',
+      );
     }
     if (added.length === 0 && removed.length === 0) return;
     await this.connection.applyMutation({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { isDatabaseConflictError } from '@backstage/backend-plugin-api';
-import { ANNOTATION_LOCATION, type Entity } from '@backstage/catalog-model';
+import type { Entity } from '@backstage/catalog-model';
 import { ConflictError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -16,14 +16,10 @@ import type { PushStore } from '../database/PushStore';
 import type { EntityRow, SourceRow } from '../database/tables';
 import type { StagedoorPushEntityProvider } from '../providers/StagedoorPushEntityProvider';
 import { authorizeKinds, authorizeSource } from './authorize';
-import {
-  ANNOTATION_STAGEDOOR_SOURCE,
-  type DesiredEntity,
-  toDesiredEntities,
-  withProvenance,
-} from './entities';
+import { toDesiredEntities, withProvenance } from './entities';
 import { PayloadTooLargeError, UnprocessableEntitiesError } from './errors';
 import { orderPush } from './ordering';
+import { checkCatalogOwnership } from './ownership';
 import { Semaphore } from './semaphore';
 
 /** Everything the push rules need, built once in the module's init. */
@@ -48,25 +44,37 @@ export class PushService {
   }
 
   /** Accepts (or, with `dryRun`, evaluates) one push from `subject`. */
-  async push(request: PushRequest, subject: string, dryRun: boolean): Promise<PushResponse> {
+  async push(
+    request: PushRequest,
+    subject: string,
+    dryRun: boolean,
+  ): Promise<PushResponse> {
     const started = Date.now();
     const sourceKey = sourceKeyOf(request.source);
     try {
-      const response = await this.pushUnlogged(request, sourceKey, subject, dryRun);
-      this.options.logger.info(`push ${response.applied ? 'accepted' : 'repeated'} for ${sourceKey}`, {
-        event: 'stagedoor.push.accepted',
+      const response = await this.pushUnlogged(
+        request,
         sourceKey,
-        commit: request.source.commit,
-        buildId: request.source.buildId,
         subject,
         dryRun,
-        applied: response.applied,
-        added: response.added.length,
-        updated: response.updated.length,
-        removed: response.removed.length,
-        unchanged: response.unchanged.length,
-        latencyMs: Date.now() - started,
-      });
+      );
+      this.options.logger.info(
+        `push ${response.applied ? 'accepted' : 'repeated'} for ${sourceKey}`,
+        {
+          event: 'stagedoor.push.accepted',
+          sourceKey,
+          commit: request.source.commit,
+          buildId: request.source.buildId,
+          subject,
+          dryRun,
+          applied: response.applied,
+          added: response.added.length,
+          updated: response.updated.length,
+          removed: response.removed.length,
+          unchanged: response.unchanged.length,
+          latencyMs: Date.now() - started,
+        },
+      );
       return response;
     } catch (error) {
       const e = error as Error & { statusCode?: number };
@@ -89,7 +97,11 @@ export class PushService {
     dryRun: boolean,
   ): Promise<PushResponse> {
     const { source, files } = request;
-    const grant = authorizeSource(this.options.config.rules, subject, sourceKey.split('@')[0]);
+    const grant = authorizeSource(
+      this.options.config.rules,
+      subject,
+      sourceKey.split('@')[0],
+    );
     const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
     if (bytes > grant.rule.maxBytes) {
       throw new PayloadTooLargeError(
@@ -97,7 +109,9 @@ export class PushService {
       );
     }
 
-    const validation = await validateCatalogFiles(files.map(f => ({ path: f.path, content: f.content })));
+    const validation = await validateCatalogFiles(
+      files.map(f => ({ path: f.path, content: f.content })),
+    );
     const resolved = toDesiredEntities(
       source,
       validation.entities,
@@ -106,7 +120,10 @@ export class PushService {
     const problems = [...validation.problems, ...resolved.problems];
     if (hasErrors(problems)) {
       const count = problems.filter(p => p.severity === 'error').length;
-      throw new UnprocessableEntitiesError(`The pushed files have ${count} problem(s); fix them and push again`, problems);
+      throw new UnprocessableEntitiesError(
+        `The pushed files have ${count} problem(s); fix them and push again`,
+        problems,
+      );
     }
     const desired = resolved.entities;
     if (desired.length > grant.rule.maxEntities) {
@@ -114,8 +131,19 @@ export class PushService {
         `The push holds ${desired.length} entities; the limit for this source is ${grant.rule.maxEntities} (stagedoor.push.rules[].maxEntities)`,
       );
     }
-    authorizeKinds(grant, desired.map(d => d.entity.kind));
-    await this.checkCatalogOwnership(sourceKey, desired);
+    authorizeKinds(
+      grant,
+      desired.map(d => d.entity.kind),
+    );
+    // Entities this source already owns need no catalog round trip: only new refs can
+    // collide with another provider or location (most pushes are updates).
+    const owned = await this.options.store.ownedRefs(sourceKey);
+    await checkCatalogOwnership(
+      this.options.catalog,
+      this.options.auth,
+      sourceKey,
+      desired.filter(d => !owned.has(d.ref)),
+    );
 
     const contentHash = createHash('sha256')
       .update(JSON.stringify(desired.map(d => [d.ref, d.contentHash]).sort()))
@@ -126,8 +154,11 @@ export class PushService {
         const { store } = this.options;
         const current = await store.getSource(sourceKey);
         const order = orderPush(source, contentHash, current);
-        const previous = new Map((await store.getEntities(sourceKey)).map(r => [r.entity_ref, r]));
-        const caughtUp = !current || current.applied_generation === current.generation;
+        const previous = new Map(
+          (await store.getEntities(sourceKey)).map(r => [r.entity_ref, r]),
+        );
+        const caughtUp =
+          !current || current.applied_generation === current.generation;
         if (order === 'stale') {
           throw new ConflictError(
             `Push of ${source.commit} (build ${source.buildId ?? 'unknown'}) is older than the last push applied for ${sourceKey}: ` +
@@ -135,9 +166,22 @@ export class PushService {
           );
         }
         if (order === 'repeat' && caughtUp) {
-          return this.answer(sourceKey, source.commit, dryRun, false, [], [], [], [...previous.keys()], problems);
+          return this.answer(
+            sourceKey,
+            source.commit,
+            dryRun,
+            false,
+            [],
+            [],
+            [],
+            [...previous.keys()],
+            problems,
+          );
         }
-        const owners = await store.foreignOwners(sourceKey, desired.map(d => d.ref));
+        const owners = await store.foreignOwners(
+          sourceKey,
+          desired.map(d => d.ref),
+        );
         if (owners.size > 0) {
           throw new ConflictError(
             `Already owned by another source: ${[...owners].map(([ref, owner]) => `${ref} (source ${owner})`).join(', ')}`,
@@ -155,7 +199,9 @@ export class PushService {
             source_key: sourceKey,
             location_key: d.locationKey,
             entity: JSON.stringify(
-              changed ? withProvenance(d.entity, sourceKey, source) : JSON.parse(before.entity),
+              changed
+                ? withProvenance(d.entity, sourceKey, source)
+                : JSON.parse(before.entity),
             ),
             content_hash: d.contentHash,
             commit: changed ? source.commit : before.commit,
@@ -164,12 +210,23 @@ export class PushService {
         const wanted = new Set(desired.map(d => d.ref));
         const removed = [...previous.keys()].filter(ref => !wanted.has(ref));
         if (dryRun) {
-          return this.answer(sourceKey, source.commit, true, true, added, updated, removed, unchanged, problems);
+          return this.answer(
+            sourceKey,
+            source.commit,
+            true,
+            true,
+            added,
+            updated,
+            removed,
+            unchanged,
+            problems,
+          );
         }
 
         // Store first, then apply: a crash in between leaves applied_generation behind,
         // and the reconcile re-applies the stored state.
-        const pendingBefore: string[] = current && !caughtUp ? JSON.parse(current.pending_removals) : [];
+        const pendingBefore: string[] =
+          current && !caughtUp ? JSON.parse(current.pending_removals) : [];
         const generation = (current?.generation ?? 0) + 1;
         const row: SourceRow = {
           source_key: sourceKey,
@@ -187,56 +244,48 @@ export class PushService {
           pushed_at: new Date(),
           generation,
           applied_generation: current?.applied_generation ?? 0,
-          pending_removals: JSON.stringify([...new Set([...pendingBefore, ...removed])].filter(r => !wanted.has(r))),
+          pending_removals: JSON.stringify(
+            [...new Set([...pendingBefore, ...removed])].filter(
+              r => !wanted.has(r),
+            ),
+          ),
         };
         try {
           await store.transaction(trx => store.saveState(trx, row, rows));
         } catch (error) {
           if (isDatabaseConflictError(error)) {
-            throw new ConflictError(`Another source claimed one of these entities at the same time: ${[...wanted].join(', ')}`);
+            throw new ConflictError(
+              `Another source claimed one of these entities at the same time: ${[...wanted].join(', ')}`,
+            );
           }
           throw error;
         }
         const changedRefs = new Set([...added, ...updated]);
         // After an interrupted apply, everything is re-sent: the catalog may hold any older state.
-        const toApply = rows.filter(r => !caughtUp || changedRefs.has(r.entity_ref));
+        const toApply = rows.filter(
+          r => !caughtUp || changedRefs.has(r.entity_ref),
+        );
         await this.options.provider.applyDelta(
-          toApply.map(r => ({ entity: JSON.parse(r.entity) as Entity, locationKey: r.location_key })),
+          toApply.map(r => ({
+            entity: JSON.parse(r.entity) as Entity,
+            locationKey: r.location_key,
+          })),
           JSON.parse(row.pending_removals),
         );
         await store.markApplied(sourceKey, generation);
-        return this.answer(sourceKey, source.commit, false, true, added, updated, removed, unchanged, problems);
+        return this.answer(
+          sourceKey,
+          source.commit,
+          false,
+          true,
+          added,
+          updated,
+          removed,
+          unchanged,
+          problems,
+        );
       }),
     );
-  }
-
-  /**
-   * Refuses entities the catalog already has from another source or location. The
-   * same file read by the upstream Azure DevOps provider has the same location, so
-   * push and pull of one repository coexist.
-   */
-  private async checkCatalogOwnership(sourceKey: string, desired: DesiredEntity[]): Promise<void> {
-    const credentials = await this.options.auth.getOwnServiceCredentials();
-    const { items } = await this.options.catalog.getEntitiesByRefs(
-      { entityRefs: desired.map(d => d.ref), fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.annotations'] },
-      { credentials },
-    );
-    const conflicts: string[] = [];
-    items.forEach((existing, i) => {
-      if (!existing) return;
-      const annotations = existing.metadata.annotations ?? {};
-      const owner = annotations[ANNOTATION_STAGEDOOR_SOURCE];
-      const location = annotations[ANNOTATION_LOCATION];
-      const mine = desired[i].entity.metadata.annotations?.[ANNOTATION_LOCATION];
-      if (owner && owner !== sourceKey) {
-        conflicts.push(`${desired[i].ref} (source ${owner})`);
-      } else if (!owner && location !== mine) {
-        conflicts.push(`${desired[i].ref} (location ${location ?? 'unknown'})`);
-      }
-    });
-    if (conflicts.length > 0) {
-      throw new ConflictError(`Already owned by another source or location: ${conflicts.join(', ')}`);
-    }
   }
 
   /**
@@ -249,15 +298,22 @@ export class PushService {
     for (const sourceKey of await store.listUnapplied()) {
       await store.withSourceLock(sourceKey, async () => {
         const current = await store.getSource(sourceKey);
-        if (!current || current.applied_generation >= current.generation) return;
+        if (!current || current.applied_generation >= current.generation)
+          return;
         const rows = await store.getEntities(sourceKey);
         await provider.applyDelta(
-          rows.map(r => ({ entity: JSON.parse(r.entity) as Entity, locationKey: r.location_key })),
+          rows.map(r => ({
+            entity: JSON.parse(r.entity) as Entity,
+            locationKey: r.location_key,
+          })),
           JSON.parse(current.pending_removals),
         );
         await store.markApplied(sourceKey, current.generation);
         count++;
-        logger.info(`reconciled ${sourceKey} at ${current.commit}`, { event: 'stagedoor.push.reconciled', sourceKey });
+        logger.info(`reconciled ${sourceKey} at ${current.commit}`, {
+          event: 'stagedoor.push.reconciled',
+          sourceKey,
+        });
       });
     }
     return count;
@@ -274,6 +330,16 @@ export class PushService {
     unchanged: string[],
     problems: PushResponse['problems'],
   ): PushResponse {
-    return { sourceKey, commit, dryRun, applied, added, updated, removed, unchanged, problems };
+    return {
+      sourceKey,
+      commit,
+      dryRun,
+      applied,
+      added,
+      updated,
+      removed,
+      unchanged,
+      problems,
+    };
   }
 }

@@ -28,23 +28,37 @@ export class SourceStatusService {
       ? await this.catalog.getEntitiesByRefs(
           {
             entityRefs: rows.map(r => r.entity_ref),
-            fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.annotations', 'status'],
+            fields: [
+              'kind',
+              'metadata.namespace',
+              'metadata.name',
+              'metadata.annotations',
+              'status',
+            ],
           },
           { credentials },
         )
       : { items: [] };
     const entities: EntityState[] = rows.map((row, i) => {
       const entity = items[i] as AlphaEntity | null;
-      if (!entity) return { entityRef: row.entity_ref, state: 'pending', errors: [] };
+      if (!entity)
+        return { entityRef: row.entity_ref, state: 'pending', errors: [] };
       const errors = (entity.status?.items ?? [])
         .filter(item => item.level === 'error')
         .map(item => ({
           name: item.error?.name ?? item.type,
           message: item.error?.message ?? 'processing failed',
         }));
-      if (errors.length > 0) return { entityRef: row.entity_ref, state: 'failed', errors };
-      const atCommit = entity.metadata.annotations?.[ANNOTATION_STAGEDOOR_COMMIT] === row.commit;
-      return { entityRef: row.entity_ref, state: atCommit ? 'processed' : 'pending', errors: [] };
+      if (errors.length > 0)
+        return { entityRef: row.entity_ref, state: 'failed', errors };
+      const atCommit =
+        entity.metadata.annotations?.[ANNOTATION_STAGEDOOR_COMMIT] ===
+        row.commit;
+      return {
+        entityRef: row.entity_ref,
+        state: atCommit ? 'processed' : 'pending',
+        errors: [],
+      };
     });
     return {
       sourceKey,

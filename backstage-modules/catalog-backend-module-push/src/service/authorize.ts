@@ -33,7 +33,11 @@ export interface Grant {
  * Finds the first rule that lets `subject` push `repoPath` (`org/project/repo`).
  * Deny by default: throws NotAllowedError when none matches.
  */
-export function authorizeSource(rules: PushRule[], subject: string, repoPath: string): Grant {
+export function authorizeSource(
+  rules: PushRule[],
+  subject: string,
+  repoPath: string,
+): Grant {
   const rule = rules.find(
     r =>
       r.principals.some(p => principalMatches(p, subject)) &&
@@ -52,7 +56,10 @@ export function authorizeKinds(grant: Grant, kinds: Iterable<string>): void {
   const forbidden = new Set<string>();
   for (const kind of kinds) {
     const k = kind.toLowerCase();
-    if (grant.rule.deniedKinds.has(k) || (grant.rule.kinds && !grant.rule.kinds.has(k))) {
+    if (
+      grant.rule.deniedKinds.has(k) ||
+      (grant.rule.kinds && !grant.rule.kinds.has(k))
+    ) {
       forbidden.add(kind);
     }
   }

@@ -68,11 +68,19 @@ export function toDesiredEntities(
       kept.push(v);
       continue;
     }
-    const spec = (v.entity.spec ?? {}) as { target?: string; targets?: string[] };
-    const targets = [...(spec.target ? [spec.target] : []), ...(spec.targets ?? [])];
+    const spec = (v.entity.spec ?? {}) as {
+      target?: string;
+      targets?: string[];
+    };
+    const targets = [
+      ...(spec.target ? [spec.target] : []),
+      ...(spec.targets ?? []),
+    ];
     const absolute = targets.filter(isAbsoluteUrl);
     for (const target of targets.filter(t => !isAbsoluteUrl(t))) {
-      const resolved = posix.normalize(posix.join(posix.dirname(`/${v.file}`), target)).slice(1);
+      const resolved = posix
+        .normalize(posix.join(posix.dirname(`/${v.file}`), target))
+        .slice(1);
       if (!pushedPaths.has(resolved)) {
         problems.push({
           file: v.file,
@@ -89,16 +97,28 @@ export function toDesiredEntities(
     }
     if (absolute.length > 0) {
       const { target: _t, targets: _ts, ...rest } = spec;
-      kept.push({ ...v, entity: { ...v.entity, spec: { ...rest, targets: absolute } } });
+      kept.push({
+        ...v,
+        entity: { ...v.entity, spec: { ...rest, targets: absolute } },
+      });
     }
   }
-  const entities = kept.map(v => annotate(source, v, originOf.get(v.file) ?? v.file));
+  const entities = kept.map(v =>
+    annotate(source, v, originOf.get(v.file) ?? v.file),
+  );
   return { entities, problems };
 }
 
-function annotate(source: PushSource, v: ValidatedEntity, originPath: string): DesiredEntity {
+function annotate(
+  source: PushSource,
+  v: ValidatedEntity,
+  originPath: string,
+): DesiredEntity {
   const fileUrl = fileUrlOf(source, v.file);
-  const dirUrl = fileUrlOf(source, `${posix.dirname(`/${v.file}`)}/`.replace(/\/+$/, '/'));
+  const dirUrl = fileUrlOf(
+    source,
+    `${posix.dirname(`/${v.file}`)}/`.replace(/\/+$/, '/'),
+  );
   const own = v.entity.metadata.annotations ?? {};
   const content: Entity = {
     ...v.entity,
@@ -142,7 +162,9 @@ export function withProvenance(
         ...(source.buildId !== undefined
           ? { [ANNOTATION_STAGEDOOR_BUILD_ID]: String(source.buildId) }
           : {}),
-        ...(source.buildUrl ? { [ANNOTATION_STAGEDOOR_BUILD_URL]: source.buildUrl } : {}),
+        ...(source.buildUrl
+          ? { [ANNOTATION_STAGEDOOR_BUILD_URL]: source.buildUrl }
+          : {}),
       },
     },
   };

@@ -23,8 +23,11 @@ export class PayloadTooLargeError extends CustomErrorBase {
 }
 
 /** Extra fields an error adds to Backstage's error body (beside name and message). */
-export function errorBodyExtras(error: unknown): Record<string, unknown> | undefined {
-  if (error instanceof UnprocessableEntitiesError) return { problems: error.problems };
+export function errorBodyExtras(
+  error: unknown,
+): Record<string, unknown> | undefined {
+  if (error instanceof UnprocessableEntitiesError)
+    return { problems: error.problems };
   return undefined;
 }
 
@@ -40,9 +43,16 @@ const statusByName: Record<string, number> = {
 
 /** The HTTP status of an error, the way Backstage's error middleware decides it. */
 export function statusCodeOf(error: unknown): number {
-  const e = error as { statusCode?: unknown; status?: unknown; name?: string } | undefined;
+  const e = error as
+    | { statusCode?: unknown; status?: unknown; name?: string }
+    | undefined;
   for (const code of [e?.statusCode, e?.status]) {
-    if (typeof code === 'number' && Number.isInteger(code) && code >= 400 && code <= 599) {
+    if (
+      typeof code === 'number' &&
+      Number.isInteger(code) &&
+      code >= 400 &&
+      code <= 599
+    ) {
       return code;
     }
   }

@@ -19,12 +19,15 @@ export function orderPush(
   if (stored.commit.toLowerCase() === incoming.commit.toLowerCase()) {
     return stored.content_hash === contentHash ? 'repeat' : 'newer';
   }
-  const storedBuild = stored.build_id === null ? undefined : Number(stored.build_id);
+  const storedBuild =
+    stored.build_id === null ? undefined : Number(stored.build_id);
   if (incoming.buildId !== undefined && storedBuild !== undefined) {
     return incoming.buildId < storedBuild ? 'stale' : 'newer';
   }
   if (incoming.commitTime && stored.commit_time) {
-    return Date.parse(incoming.commitTime) < Date.parse(stored.commit_time) ? 'stale' : 'newer';
+    return Date.parse(incoming.commitTime) < Date.parse(stored.commit_time)
+      ? 'stale'
+      : 'newer';
   }
   return 'newer';
 }
