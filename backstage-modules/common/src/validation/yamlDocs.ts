@@ -172,6 +172,8 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
       merge: false,
       uniqueKeys: true,
       prettyErrors: true,
+      // Problems are reported as problems; yaml must not print process warnings of its own.
+      logLevel: 'error',
     }) as Document.Parsed[];
   } catch (error) {
     // The parser recurses on nesting; a stack overflow means a pathologically deep document.

@@ -39,7 +39,7 @@ function locationTargets(path: string, content: Buffer): string[] {
   const out: string[] = [];
   let docs;
   try {
-    docs = parseAllDocuments(text, { merge: false });
+    docs = parseAllDocuments(text, { merge: false, logLevel: 'silent' });
   } catch {
     return out; // The engine reports why this file does not parse.
   }
