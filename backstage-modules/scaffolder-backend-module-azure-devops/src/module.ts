@@ -11,6 +11,7 @@ import {
   createServiceConnectionCreateAction,
   createVariableGroupCreateAction,
 } from './actions';
+import { readScaffolderAzureDevOpsConfig } from './config';
 
 /**
  * The Stagedoor Azure DevOps actions for the scaffolder plugin.
@@ -27,7 +28,10 @@ export const scaffolderModuleStagedoorAzureDevOps = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
       },
       async init({ config, scaffolder }) {
-        const options = { integrations: ScmIntegrations.fromConfig(config) };
+        const options = {
+          integrations: ScmIntegrations.fromConfig(config),
+          ...readScaffolderAzureDevOpsConfig(config),
+        };
         scaffolder.addActions(
           createPipelineCreateAction(options),
           createPipelineRunAction(options),

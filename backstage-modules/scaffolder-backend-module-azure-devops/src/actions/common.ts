@@ -13,7 +13,7 @@ import { OrganizationInput, resolveOrganizationUrl } from '../lib/organization';
  */
 type InputSchemas = Exclude<
   NonNullable<NonNullable<TemplateActionOptions['schema']>['input']>,
-  Function
+  (...args: never[]) => unknown
 >;
 export type ZImpl = Parameters<InputSchemas[string]>[0];
 

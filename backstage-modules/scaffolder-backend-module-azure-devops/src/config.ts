@@ -1,0 +1,18 @@
+import type { Config } from '@backstage/config';
+
+/** The module's settings, read once at start-up. */
+export interface ScaffolderAzureDevOpsConfig {
+  timeoutMs: number;
+}
+
+/** Reads `stagedoor.scaffolder`; throws at start-up on values that cannot work. */
+export function readScaffolderAzureDevOpsConfig(
+  config: Config,
+): ScaffolderAzureDevOpsConfig {
+  const key = 'stagedoor.scaffolder.requestTimeoutSeconds';
+  const seconds = config.getOptionalNumber(key) ?? 30;
+  if (!(seconds > 0 && seconds <= 600)) {
+    throw new Error(`${key} must be between 1 and 600 seconds, got ${seconds}`);
+  }
+  return { timeoutMs: seconds * 1000 };
+}

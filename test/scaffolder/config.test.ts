@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { ConfigReader } from '@backstage/config';
+import { readScaffolderAzureDevOpsConfig } from '../../backstage-modules/scaffolder-backend-module-azure-devops/src/config';
+
+describe('scaffolder module config', () => {
+  it('defaults the Azure DevOps call timeout to 30 s and reads an override', () => {
+    assert.deepEqual(readScaffolderAzureDevOpsConfig(new ConfigReader({})), {
+      timeoutMs: 30_000,
+    });
+    const config = new ConfigReader({
+      stagedoor: { scaffolder: { requestTimeoutSeconds: 5 } },
+    });
+    assert.deepEqual(readScaffolderAzureDevOpsConfig(config), {
+      timeoutMs: 5_000,
+    });
+  });
+
+  it('refuses timeouts that cannot work at start-up', () => {
+    for (const bad of [0, -1, 601]) {
+      const config = new ConfigReader({
+        stagedoor: { scaffolder: { requestTimeoutSeconds: bad } },
+      });
+      assert.throws(
+        () => readScaffolderAzureDevOpsConfig(config),
+        /requestTimeoutSeconds must be between 1 and 600/,
+      );
+    }
+  });
+});
