@@ -170,7 +170,18 @@ describe('production configuration', function () {
       ['userIdMatchingUserEntityAnnotation'],
     );
     assert.equal(config.getOptionalBoolean('stagedoor.printDevToken'), false);
-    assert.deepEqual(config.getConfigArray('catalog.locations'), []);
+    // Only the shipped templates are read from files; the development samples stay out.
+    const locations = config.getConfigArray('catalog.locations');
+    assert.equal(locations.length, 3);
+    for (const location of locations) {
+      const target = location.getString('target');
+      assert.match(target, /^\.\/examples\/templates\/[^/]+\/template\.yaml$/);
+      assert.ok(
+        fs.existsSync(path.join(backendDir, target)),
+        `${target} is missing`,
+      );
+      assert.deepEqual(location.get('rules'), [{ allow: ['Template'] }]);
+    }
   });
 
   it('accepts Entra ID tokens through jwks and adds the static token only with the pipeline-token file', async () => {

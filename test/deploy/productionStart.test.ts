@@ -285,6 +285,30 @@ describe('the backend on the production configuration', function () {
     assert.equal(entity.metadata.name, 'checkout-service');
   });
 
+  it('offers the three shipped templates', async () => {
+    const token = await entraToken('pipeline-app', `${apiClientId}/.default`);
+    const names = await eventually(
+      async () => {
+        const res = await fetch(
+          `${baseUrl}/api/catalog/entities?filter=kind=template&fields=metadata.name`,
+          { headers: { Authorization: `Bearer ${token}` } },
+        );
+        if (res.status !== 200) return undefined;
+        const body = (await res.json()) as { metadata: { name: string } }[];
+        return body.length >= 3
+          ? body.map(e => e.metadata.name).sort()
+          : undefined;
+      },
+      60_000,
+      'the templates',
+    );
+    assert.deepEqual(names, [
+      'dotnet-microservice',
+      'nodejs-service',
+      'team-service-connection',
+    ]);
+  });
+
   it('refuses a push from an identity no push rule names', async () => {
     const token = await entraToken('other-app', `${apiClientId}/.default`);
     const res = await fetch(`${baseUrl}/api/catalog/stagedoor/v1/push`, {
