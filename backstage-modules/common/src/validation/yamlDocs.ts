@@ -217,15 +217,20 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
           const key = pair.key as YamlNode | null;
           if (!(isScalar(key) && typeof key.value === 'string')) {
             const offset = key?.range?.[0] ?? start;
-            const shown = isScalar(key)
-              ? JSON.stringify(key.value)
-              : key
-                ? 'a collection'
-                : 'an empty key';
+            const source = key?.range
+              ? text.slice(
+                  key.range[0],
+                  Math.min(key.range[1], key.range[0] + 40),
+                )
+              : '';
             problem(
               offset,
               'yaml/non-string-key',
-              `Map key ${shown} is not a string; quote it (e.g. "${isScalar(key) ? String(key.value) : 'key'}").`,
+              isScalar(key) && source.trim()
+                ? `Map key ${source} is read as a ${key.value === null ? 'null' : typeof key.value}, not a string; quote it ("${String(key.value)}").`
+                : key && !isScalar(key)
+                  ? `Map key ${source}… is read as a collection, not a string; quote the whole value (template expressions such as \${{ values.name }} must be quoted).`
+                  : 'A map entry has an empty key; write a key before the colon.',
             );
             docFailed = true;
           }
