@@ -142,6 +142,13 @@ describe('azure:pipeline:run', () => {
     assert.ok(operations(fake, before).includes('Pipelines_Get'));
     assert.equal(outputs.state, 'dryRun');
     assert.match(logs.join('\n'), /would queue 'payments-api'/);
+    // A pipeline "created" by an earlier step of the same dry run has id 0.
+    const chained = await invoke(
+      run(),
+      { ...base(), pipelineId: '0' },
+      { dryRun: true },
+    );
+    assert.equal(chained.outputs.state, 'dryRun');
   });
 
   it('explains an unknown pipeline and a bad pipeline id', async () => {

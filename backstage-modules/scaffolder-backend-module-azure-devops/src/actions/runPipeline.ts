@@ -137,7 +137,11 @@ export function createPipelineRunAction(options: AzureDevOpsActionOptions) {
     },
     async handler(ctx) {
       const input = ctx.input;
-      const pipelineId = parsePipelineId(input.pipelineId);
+      // In a dry run a pipeline created by an earlier step has id 0 (it was not created).
+      const pipelineId =
+        ctx.isDryRun && String(input.pipelineId) === '0'
+          ? 0
+          : parsePipelineId(input.pipelineId);
       const wait = input.wait ?? (input.pollingInterval ?? 0) > 0;
       const intervalMs = (input.pollingInterval || 10) * 1000;
       const timeoutMs = (input.pipelineTimeout ?? 3600) * 1000;
@@ -152,7 +156,10 @@ export function createPipelineRunAction(options: AzureDevOpsActionOptions) {
       );
       const client = await clientFor(input, provider, options);
       const project = await client.getProject(input.project);
-      const pipeline = await client.getPipeline(project.name, pipelineId);
+      const pipeline =
+        pipelineId === 0
+          ? { id: 0, name: '(created by an earlier step)', folder: '', url: '' }
+          : await client.getPipeline(project.name, pipelineId);
       const emit = (run: RunInfo, timedOut: boolean) => {
         ctx.output('runId', String(run.id));
         ctx.output('runUrl', run.url);
