@@ -363,6 +363,18 @@ describe('the backend on the production configuration', function () {
     assert.equal(guest.status, 404);
   });
 
+  it('stays well inside the 1Gi memory limit of the manifests', function () {
+    const status = `/proc/${child!.pid}/status`;
+    if (!fs.existsSync(status)) this.skip();
+    const rssKb = Number(
+      /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(status, 'utf8'))?.[1],
+    );
+    console.log(
+      `      (resident memory after the tests: ${Math.round(rssKb / 1024)} MiB)`,
+    );
+    assert.ok(rssKb < 768 * 1024, `${rssKb} kB resident`);
+  });
+
   it('does not print the development token', () => {
     assert.doesNotMatch(output, /stagedoor-dev-token|Try: curl/);
   });
