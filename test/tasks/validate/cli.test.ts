@@ -82,6 +82,15 @@ describe('stagedoor validate', function () {
     );
   });
 
+  it('prints an empty array and exits 0 where there are no catalog files', async () => {
+    const { code, stdout, stderr } = await cli(
+      ['--format', 'json'],
+      makeRepo({ 'README.md': '# nothing\n' }),
+    );
+    assert.deepEqual([code, JSON.parse(stdout)], [0, []]);
+    assert.match(stderr, /No catalog files found/);
+  });
+
   it('writes SARIF that code-scanning views read', async () => {
     const { code, stdout } = await cli(['--format=sarif'], repo());
     assert.equal(code, 1);
