@@ -5,6 +5,13 @@
 import * as tl from 'azure-pipelines-task-lib/task';
 import type { AzureRmConnection, BackstageConnection } from '../../shared/src/auth/types';
 
+/** task-lib refuses multi-line secrets (a PEM): mask each line that carries key material. */
+export function setSecret(value: string) {
+  const lines = value.split(/\r?\n/).map(l => l.trim());
+  if (lines.length === 1) return tl.setSecret(value);
+  for (const line of lines) if (line.length >= 8 && !line.startsWith('-----')) tl.setSecret(line);
+}
+
 const SCHEMES = ['WorkloadIdentityFederation', 'ServicePrincipal', 'ManagedServiceIdentity'];
 
 function azureRmConnection(id: string): AzureRmConnection {
@@ -34,7 +41,7 @@ function azureRmConnection(id: string): AzureRmConnection {
       undefined,
   };
   for (const secret of [connection.clientSecret, connection.clientCertificate, connection.systemAccessToken]) {
-    if (secret) tl.setSecret(secret);
+    if (secret) setSecret(secret);
   }
   return connection;
 }
@@ -59,6 +66,6 @@ export function backstageConnection(): BackstageConnection {
     throw new Error(`The Backstage service connection has authenticationMethod '${method}'; use token or entra.`);
   }
   const token = tl.getEndpointAuthorizationParameter(id, 'apitoken', true) || '';
-  if (token) tl.setSecret(token);
+  if (token) setSecret(token);
   return { url, auth: { kind: 'token', token } };
 }
