@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { createPipelineCreateAction } from '@stagedoor/plugin-scaffolder-backend-module-azure-devops';
 import {
   FakeAzureDevOps,
@@ -262,6 +263,38 @@ describe('azure:pipeline:create', () => {
       'InputError',
       /No Azure DevOps credentials .*ado\.example\.test/,
     );
+  });
+
+  it('gives up on a server that never answers, within the configured timeout', async () => {
+    // Accepts connections and never answers.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>(r => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const integrations = patIntegrations({
+        ...fake,
+        baseUrl: `http://127.0.0.1:${port}`,
+      });
+      const action = createPipelineCreateAction({
+        integrations,
+        timeoutMs: 300,
+      });
+      const started = Date.now();
+      await rejects(
+        invoke(action, {
+          ...base(fake),
+          organizationUrl: `http://127.0.0.1:${port}/contoso`,
+        }),
+        'Error',
+        /Could not reach Azure DevOps/,
+      );
+      assert.ok(
+        Date.now() - started < 15_000,
+        'bounded by timeout and retries',
+      );
+    } finally {
+      silent.close();
+    }
   });
 
   it('uses Entra bearer tokens from a managed identity', async () => {
