@@ -5,10 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
-import type {
-  AzureRmConnection,
-  BackstageConnection,
-} from '../../shared/src/auth/types';
+// The Backstage connection is read exactly as the notify task reads it (token or Entra ID).
+import { backstageConnection } from '../../BackstageCatalogNotifyV1/src/connection';
 import type { Reporter } from '../../shared/src/reporter';
 import { runValidate, type FailOn } from '../../shared/src/validate';
 
@@ -34,64 +32,6 @@ const list = (name: string) =>
     .getDelimitedInput(name, ',')
     .map(s => s.trim())
     .filter(Boolean);
-
-function azureRm(id: string): AzureRmConnection {
-  const param = (n: string) =>
-    tl.getEndpointAuthorizationParameter(id, n, true) || undefined;
-  return {
-    id,
-    scheme: tl.getEndpointAuthorizationScheme(
-      id,
-      false,
-    ) as AzureRmConnection['scheme'],
-    tenantId: param('tenantid'),
-    clientId: param('serviceprincipalid'),
-    clientSecret:
-      param('authenticationType') === 'spnCertificate'
-        ? undefined
-        : param('serviceprincipalkey'),
-    clientCertificate: param('servicePrincipalCertificate'),
-    authorityHost:
-      tl.getEndpointDataParameter(id, 'environmentAuthorityUrl', true) ||
-      undefined,
-    oidcRequestUri: tl.getVariable('System.OidcRequestUri'),
-    systemAccessToken:
-      tl.getVariable('System.AccessToken') ||
-      tl.getEndpointAuthorizationParameter(
-        'SYSTEMVSSCONNECTION',
-        'AccessToken',
-        true,
-      ),
-  };
-}
-
-function backstage(): BackstageConnection | undefined {
-  const id = tl.getInput('backstageConnection');
-  if (!id) return undefined;
-  const url = tl.getEndpointUrl(id, false)!;
-  if (
-    tl.getEndpointDataParameter(id, 'authenticationMethod', true) === 'entra'
-  ) {
-    const audience = tl.getEndpointDataParameter(id, 'audience', true) ?? '';
-    return {
-      url,
-      auth: {
-        kind: 'entra',
-        audience,
-        connection: azureRm(
-          tl.getEndpointDataParameter(id, 'azureSubscription', false)!,
-        ),
-      },
-    };
-  }
-  return {
-    url,
-    auth: {
-      kind: 'token',
-      token: tl.getEndpointAuthorizationParameter(id, 'apitoken', false)!,
-    },
-  };
-}
 
 async function run() {
   // Set first: the pipeline decorator must not validate again, whatever happens below.
@@ -123,7 +63,10 @@ async function run() {
         requiredTags: list('requiredTags'),
         requiredAnnotations: list('requiredAnnotations'),
         checkReferences,
-        backstage: checkReferences ? backstage() : undefined,
+        backstage:
+          checkReferences && tl.getInput('backstageConnection')
+            ? backstageConnection()
+            : undefined,
       },
       reporter,
     );
