@@ -22,7 +22,8 @@ export function judgeProcessing(
   if (timedOut && pending.length > 0) {
     say(
       `${pending.length} entit${pending.length === 1 ? 'y was' : 'ies were'} not processed within ${options.timeoutSeconds} s: ` +
-        `${pending.map(s => s.entityRef).join(', ')}. Raise timeoutSeconds, or check the catalog's processing interval.`,
+        `${pending.map(s => s.entityRef).join(', ')}. Raise timeoutSeconds, or look for processing errors in the catalog's ` +
+        'logs: a new entity that fails processing does not appear in the catalog at all.',
     );
   }
   if (failed.length === 0 && !(timedOut && pending.length > 0)) {
