@@ -16,6 +16,7 @@ import {
   listPublished,
   md5Base64,
   publishSite,
+  publishTechDocs,
 } from '../../tasks/shared/src/techdocs';
 import { RunningAzurite, startAzurite } from '../fixtures/azurite';
 import { startFaultProxy } from './faultProxy';
@@ -245,5 +246,62 @@ describe('techdocs incremental publish to Azure Blob Storage (Azurite)', functio
       publish({ siteDir: join(site, 'nope') }),
       /does not exist: build the docs first/,
     );
+  });
+});
+
+describe('techdocs publish of a whole repository (core)', function () {
+  this.timeout(60_000);
+  let azurite: RunningAzurite;
+  let repo: string;
+  before(async () => {
+    azurite = await startAzurite();
+    await BlobServiceClient.fromConnectionString(azurite.connectionString)
+      .getContainerClient('repo-docs')
+      .create();
+  });
+  after(async () => {
+    await azurite?.stop();
+  });
+  beforeEach(() => {
+    repo = mkdtempSync(join(tmpdir(), 'stagedoor-multi-'));
+    for (const name of ['alpha', 'beta']) {
+      writeSite(join(repo, name), {
+        'catalog-info.yaml': `kind: Component\nmetadata:\n  name: ${name}\n  annotations:\n    backstage.io/techdocs-ref: dir:.\n`,
+      });
+    }
+    writeSite(join(repo, 'site'), {
+      'index.html': 'built',
+      'techdocs_metadata.json': '{}\n',
+    });
+  });
+  afterEach(() => rmSync(repo, { recursive: true, force: true }));
+
+  const storage = () => ({
+    connectionString: azurite.connectionString,
+    containerName: 'repo-docs',
+  });
+
+  it('asks for entityRef when a built site could belong to several entities', async () => {
+    await assert.rejects(
+      publishTechDocs({
+        sourceDir: repo,
+        storage: storage(),
+        generate: false,
+        reporter: new CollectingReporter(),
+      }),
+      /2 entities have docs here \(alpha, beta\); set entityRef/,
+    );
+  });
+
+  it('publishes a built site for the entity named by entityRef', async () => {
+    const result = await publishTechDocs({
+      sourceDir: repo,
+      storage: storage(),
+      generate: false,
+      entityRef: 'default/component/beta',
+      reporter: new CollectingReporter(),
+    });
+    assert.equal(result.sites[0].entity, 'default/component/beta');
+    assert.equal(result.uploaded, 2);
   });
 });

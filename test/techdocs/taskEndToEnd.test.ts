@@ -360,6 +360,17 @@ describe('BackstageTechDocsPublish@1 end to end (agent harness, MkDocs, Azurite,
     }
   });
 
+  it('runs under the Node24 handler from the same bundle', async () => {
+    const result = await run({ dryRun: 'true' }, { handler: 'Node24' });
+    assert.equal(result.result, 'Succeeded', result.resultMessage);
+    // Nothing changed but the metadata's build_timestamp; a dry run only counts it.
+    assert.equal(result.variables.filesUploaded, '1');
+    assert.ok(
+      result.log.some(l => /would upload 1 file/.test(l)),
+      result.log.join('\n'),
+    );
+  });
+
   it('succeeds quietly in one line for a repository without docs', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'stagedoor-nodocs-'));
     try {
