@@ -40,7 +40,8 @@ export interface CompiledSchemas {
   /** `kinds`: the values the schema's `kind` enum allows; undefined when it has none. */
   kinds: {
     name: string;
-    validate: ValidateFunction;
+    /** Compiled on first use: a repository of Components never pays for the Template schema. */
+    validate: () => ValidateFunction;
     kinds?: readonly string[];
   }[];
 }
@@ -73,11 +74,14 @@ export function schemas(): CompiledSchemas {
   compiled = {
     envelope: ajv.getSchema('EntityEnvelope')!,
     entity: ajv.getSchema('Entity')!,
-    kinds: KIND_SCHEMAS.map(k => ({
-      name: k.name,
-      validate: ajv.compile(k.schema as object),
-      kinds: kindEnum(k.schema),
-    })),
+    kinds: KIND_SCHEMAS.map(k => {
+      let fn: ValidateFunction | undefined;
+      return {
+        name: k.name,
+        validate: () => (fn ??= ajv.compile(k.schema as object)),
+        kinds: kindEnum(k.schema),
+      };
+    }),
   };
   return compiled;
 }
@@ -94,10 +98,11 @@ export type KindVerdict =
  * mean "not my kind".
  */
 export function checkKind(entity: { kind: string }): KindVerdict {
-  for (const { name, validate, kinds } of schemas().kinds) {
+  for (const { name, validate: compiledValidator, kinds } of schemas().kinds) {
     // A validator whose kind enum misses this kind always answers "not mine" (an enum error on
     // /kind); skipping it saves running a schema that must fail, with the same verdict.
     if (kinds && !kinds.includes(entity.kind)) continue;
+    const validate = compiledValidator();
     if (validate(entity)) return { recognized: true, errors: [], kind: name };
     const errors = validate.errors ?? [];
     const soft = errors.filter(
