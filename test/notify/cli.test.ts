@@ -1,0 +1,127 @@
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { main } from '../../tasks/shared/src/cli';
+import { TOKEN, component, startNotifyBackend, type NotifyBackend } from './backend';
+import { buildTasks } from './helpers';
+import { makeRepo, removeRepos } from './repo';
+
+const cliJs = resolve(__dirname, '..', '..', 'tasks', 'shared', 'dist', 'cli.js');
+
+/** Runs `stagedoor …` in-process and captures what it prints. */
+async function stagedoor(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: t => (stdout += t), stderr: t => (stderr += t), env, cwd });
+  return { code, stdout, stderr, json: () => JSON.parse(stdout) };
+}
+
+let commit = 0x1000;
+const source = (repo: string) => [
+  '--organization', 'https://dev.azure.com/contoso',
+  '--project', 'shop',
+  '--repository', repo,
+  '--branch', 'refs/heads/main',
+  '--commit', (++commit).toString(16).padStart(40, 'd'),
+  '--build-id', String(commit),
+];
+
+describe('stagedoor push and stagedoor refresh', function () {
+  this.timeout(180_000);
+  let backend: NotifyBackend;
+
+  before(async () => {
+    buildTasks();
+    backend = await startNotifyBackend();
+  });
+  after(async () => {
+    await backend?.stop();
+    removeRepos();
+  });
+
+  it('prints the answer as JSON and exits 0 once everything is applied and processed', async () => {
+    const repo = makeRepo({ 'catalog-info.yaml': component('cli-orders') });
+    const run = await stagedoor(['push', '--url', backend.baseUrl, '--token', TOKEN, ...source('cli-orders'), '--format', 'json'], repo);
+    assert.equal(run.code, 0, run.stderr);
+    const result = run.json();
+    assert.equal(result.status, 'succeeded');
+    assert.deepEqual(result.added, ['component:default/cli-orders']);
+    assert.deepEqual([result.updated, result.removed, result.unchanged, result.problems], [[], [], [], []]);
+    assert.equal(result.processing[0].state, 'processed');
+    assert.ok(await backend.entity('component:default/cli-orders'));
+  });
+
+  it('takes the URL, the token and the pipeline variables from the environment', async () => {
+    const repo = makeRepo({ 'catalog-info.yaml': component('cli-env') });
+    const env = {
+      STAGEDOOR_URL: backend.baseUrl,
+      STAGEDOOR_TOKEN: TOKEN,
+      SYSTEM_COLLECTIONURI: 'https://dev.azure.com/contoso/',
+      SYSTEM_TEAMPROJECT: 'shop',
+      BUILD_REPOSITORY_NAME: 'cli-env',
+      BUILD_SOURCEBRANCH: 'refs/heads/main',
+      BUILD_SOURCEVERSION: 'e'.repeat(40),
+      BUILD_BUILDID: '77',
+    };
+    const run = await stagedoor(['push', '--no-wait', '--format', 'json'], repo, env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.json().sourceKey, 'contoso/shop/cli-env@main');
+    assert.ok(!run.stderr.includes(TOKEN));
+  });
+
+  it('shows a dry run without changing anything', async () => {
+    const repo = makeRepo({ 'catalog-info.yaml': component('cli-dry') });
+    const run = await stagedoor(['push', '--url', backend.baseUrl, '--token', TOKEN, ...source('cli-dry'), '--dry-run', '--format', 'json'], repo);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.json().added, ['component:default/cli-dry']);
+    assert.equal(await backend.entity('component:default/cli-dry'), undefined);
+  });
+
+  it('asks for a refresh of the entities of the given files', async () => {
+    const repo = makeRepo({ 'catalog-info.yaml': component('cli-orders') });
+    const run = await stagedoor(['refresh', 'catalog-info.yaml', '--url', backend.baseUrl, '--token', TOKEN, ...source('cli-orders'), '--format', 'json'], repo);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.json().refreshed, ['component:default/cli-orders']);
+  });
+
+  it('exits 1 with the failure class when something was not applied', async () => {
+    const repo = makeRepo({ 'catalog-info.yaml': component('cli-orders') });
+    const conflict = await stagedoor(['push', '--url', backend.baseUrl, '--token', TOKEN, ...source('cli-other'), '--format', 'json'], repo);
+    assert.equal(conflict.code, 1);
+    assert.equal(conflict.json().error.kind, 'conflict');
+    assert.match(conflict.stderr, /component:default\/cli-orders.*contoso\/shop\/cli-orders@main/);
+    const denied = await stagedoor(['push', '--url', backend.baseUrl, '--token', 'wrong', ...source('cli-x')], repo);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /error: Backstage rejected the credentials \(401\)/);
+  });
+
+  it('reports local problems at their line and exits 1 without sending', async () => {
+    const repo = makeRepo({ 'catalog-info.yaml': 'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: Not Valid!\n' });
+    const run = await stagedoor(['push', '--url', backend.baseUrl, '--token', TOKEN, ...source('cli-bad')], repo);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^catalog-info\.yaml:\d+:\d+: error: /m);
+    assert.match(run.stderr, /nothing was sent to Backstage/);
+  });
+
+  it('exits 2 with the usage on bad flags', async () => {
+    const noUrl = await stagedoor(['push', '--token', TOKEN], makeRepo({}));
+    assert.equal(noUrl.code, 2);
+    assert.match(noUrl.stderr, /--url or STAGEDOOR_URL[\s\S]*Usage: stagedoor push/);
+    const badFormat = await stagedoor(['refresh', '--url', 'http://x', '--token', 't', '--format', 'xml'], makeRepo({}));
+    assert.equal(badFormat.code, 2);
+    const unknown = await stagedoor(['push', '--bogus'], makeRepo({}));
+    assert.equal(unknown.code, 2);
+  });
+
+  it('runs the same from the bundled CLI', async () => {
+    const repo = makeRepo({ 'catalog-info.yaml': component('cli-bundled') });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [cliJs, 'push', '--url', backend.baseUrl, ...source('cli-bundled'), '--format', 'json'],
+      { cwd: repo, env: { PATH: process.env.PATH, STAGEDOOR_TOKEN: TOKEN } },
+    );
+    assert.deepEqual(JSON.parse(stdout).added, ['component:default/cli-bundled']);
+    assert.ok(await backend.entity('component:default/cli-bundled'));
+  });
+});
