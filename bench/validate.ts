@@ -82,9 +82,7 @@ export function writeBenchRepo(dir: string, files: number) {
 }
 
 /** Runs the built CLI once and measures it; peak RSS comes from the process itself at exit. */
-async function measure(
-  dir: string,
-): Promise<{
+async function measure(dir: string): Promise<{
   wallMs: number;
   cpuMs: number;
   peakRssBytes: number;
