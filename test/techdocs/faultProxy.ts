@@ -1,7 +1,10 @@
 /**
- * A loopback proxy in front of Azurite that lets the first `allowPuts` uploads
- * through and answers every later one the way Azure answers an identity without
- * a data role (403 AuthorizationPermissionMismatch): a run that stops midway.
+ * A loopback proxy in front of Azurite that injects the storage service's own
+ * failures into uploads:
+ * - `busyPuts`: the first uploads get 503 ServerBusy (transient: the SDK retries);
+ * - `allowPuts`: after that many uploads reached Azurite, every later one gets the
+ *   403 AuthorizationPermissionMismatch an identity without a data role gets (a
+ *   run that stops midway).
  */
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,17 +14,32 @@ export interface FaultProxy {
   connectionString: string;
   /** Uploads that reached Azurite. */
   passedPuts: number;
-  /** Uploads refused. */
+  /** Uploads refused with 403. */
   refusedPuts: number;
+  /** Uploads answered 503. */
+  busyPuts: number;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(
   azuritePort: number,
-  allowPuts: number,
+  faults: { allowPuts?: number; busyPuts?: number },
 ): Promise<FaultProxy> {
-  const state = { passedPuts: 0, refusedPuts: 0 };
+  const allowPuts = faults.allowPuts ?? Infinity;
+  const state = { passedPuts: 0, refusedPuts: 0, busyPuts: 0 };
   const server = createServer((req, res) => {
+    if (req.method === 'PUT' && state.busyPuts < (faults.busyPuts ?? 0)) {
+      state.busyPuts++;
+      req.resume();
+      res.writeHead(503, {
+        'content-type': 'application/xml',
+        'x-ms-error-code': 'ServerBusy',
+      });
+      res.end(
+        '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>The server is busy.</Message></Error>',
+      );
+      return;
+    }
     if (req.method === 'PUT' && state.passedPuts >= allowPuts) {
       state.refusedPuts++;
       req.resume();
@@ -63,6 +81,9 @@ export async function startFaultProxy(
     },
     get refusedPuts() {
       return state.refusedPuts;
+    },
+    get busyPuts() {
+      return state.busyPuts;
     },
     close: () =>
       new Promise<void>(resolve => {

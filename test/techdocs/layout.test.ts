@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import {
   mkdtempSync,
   mkdirSync,
@@ -296,6 +297,25 @@ describe('techdocs generate refuses what it cannot build, saying why', () => {
     await assert.rejects(
       generate({ mkdocs: join(repo, 'no-such-mkdocs') }),
       /MkDocs was not found .*pip install mkdocs-techdocs-core.*installMkdocs: true/,
+    );
+  });
+
+  it('a build that hangs, stopped at the timeout', async () => {
+    writeFileSync(join(repo, 'mkdocs.yml'), 'site_name: x\n');
+    const hanging = join(repo, 'hanging-mkdocs');
+    writeFileSync(hanging, '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+    await assert.rejects(
+      generate({ mkdocs: hanging, timeoutMs: 300 }),
+      /did not finish within 0 s and was stopped/,
+    );
+  });
+
+  it('a missing techdocs-core plugin, with the three ways out', async function () {
+    if (spawnSync('mkdocs', ['--version']).status !== 0) this.skip();
+    writeFileSync(join(repo, 'mkdocs.yml'), 'site_name: x\n');
+    await assert.rejects(
+      generate({ omitTechdocsCorePlugin: false }),
+      /plugin 'techdocs-core' is not installed .*pip install mkdocs-techdocs-core.*installMkdocs: true.*omitTechdocsCorePlugin: true/,
     );
   });
 

@@ -172,7 +172,7 @@ describe('techdocs incremental publish to Azure Blob Storage (Azurite)', functio
       'techdocs_metadata.json': '{"build_timestamp":2}\n',
     });
     unlinkSync(join(site, 'old', 'index.html'));
-    const proxy = await startFaultProxy(azurite.port, 1);
+    const proxy = await startFaultProxy(azurite.port, { allowPuts: 1 });
     try {
       const broken = createContainerClient({
         connectionString: proxy.connectionString,
@@ -215,6 +215,22 @@ describe('techdocs incremental publish to Azure Blob Storage (Azurite)', functio
       ),
       '{"build_timestamp":2}\n',
     );
+  });
+
+  it('retries uploads the service answers with 503 ServerBusy', async () => {
+    const proxy = await startFaultProxy(azurite.port, { busyPuts: 3 });
+    try {
+      const busy = createContainerClient({
+        connectionString: proxy.connectionString,
+        containerName: container.containerName,
+      });
+      const report = await publish({ container: busy, concurrency: 1 });
+      assert.equal(report.uploaded.length, 5);
+      assert.equal(proxy.busyPuts, 3);
+      assert.equal(proxy.passedPuts, 5);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('says how to create a missing container', async () => {

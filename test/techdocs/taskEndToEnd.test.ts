@@ -273,7 +273,7 @@ describe('BackstageTechDocsPublish@1 end to end (agent harness, MkDocs, Azurite,
         )
       ).text,
     );
-    const proxy = await startFaultProxy(azurite.port, 1);
+    const proxy = await startFaultProxy(azurite.port, { allowPuts: 1 });
     try {
       const failed = await run(
         { connectionString: proxy.connectionString, concurrency: '1' },
