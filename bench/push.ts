@@ -10,6 +10,7 @@
  *
  *   node --import tsx bench/push.ts            small sizes (20 pushes, 50 sources)
  *   node --import tsx bench/push.ts --full     issue 11 sizes (60 pushes, 1,000 sources)
+ *   --processingInterval S / --stitchPollMs MS try the catalog's own settings;
  *   --pushes N / --sources N override the sizes; --postgres uses STAGEDOOR_TEST_POSTGRES instead of SQLite
  */
 import { readFileSync } from 'node:fs';
@@ -42,6 +43,12 @@ export interface PushBenchOptions {
   database?: 'sqlite' | 'postgres';
   /** P2 concurrency. Default 8. */
   concurrency?: number;
+  /**
+   * Catalog settings to try (the catalog's own knobs, applied to every path alike):
+   * `catalog.processingInterval` in seconds and `catalog.stitchingStrategy.pollingInterval` in ms.
+   */
+  processingIntervalSeconds?: number;
+  stitchPollMs?: number;
 }
 
 export interface PushBenchResult {
@@ -138,6 +145,13 @@ function pushBody(
   };
 }
 
+/**
+ * A random pause before each P1 sample, not timed: the catalog's processing loop and
+ * stitcher sleep a fixed 1 s when idle, and back-to-back samples would otherwise lock onto
+ * their phase (every sample waiting the full second, or none). Pipelines push at random times.
+ */
+const jitter = () => new Promise(r => setTimeout(r, Math.random() * 1000));
+
 async function pool<T>(
   items: T[],
   concurrency: number,
@@ -184,6 +198,26 @@ export async function runPushBench(
             ? { database: postgresDatabaseConfig(pgUrl!, prefix) }
             : {}),
         },
+        ...(options.processingIntervalSeconds || options.stitchPollMs
+          ? {
+              catalog: {
+                ...(options.processingIntervalSeconds
+                  ? {
+                      processingInterval: {
+                        seconds: options.processingIntervalSeconds,
+                      },
+                    }
+                  : {}),
+                ...(options.stitchPollMs
+                  ? {
+                      stitchingStrategy: {
+                        pollingInterval: { milliseconds: options.stitchPollMs },
+                      },
+                    }
+                  : {}),
+              },
+            }
+          : {}),
         stagedoor: {
           push: { rules: [{ principals: ['stagedoor-dev'], sources: ['**'] }] },
         },
@@ -213,6 +247,7 @@ export async function runPushBench(
     for (let i = 0; i < pushes; i++) {
       const name = `p1-${runId}-${Math.floor(i / 2)}`;
       const description = `push ${i}`;
+      await jitter();
       const started = Date.now();
       const res = await api(
         app,
@@ -238,6 +273,7 @@ export async function runPushBench(
     for (let i = 0; i < pushes; i++) {
       const name = `p1-loc-${runId}-${i}`;
       files.set(`/p1/${name}.yaml`, doc(name, 'v1'));
+      await jitter();
       let started = Date.now();
       const reg = await api(app, 'POST', '/locations', {
         type: 'url',
@@ -250,6 +286,7 @@ export async function runPushBench(
       await until(hasDescription(app, name, 'v1'), `location ${i}`);
       locationMs.push(Date.now() - started);
       files.set(`/p1/${name}.yaml`, doc(name, 'v2'));
+      await jitter();
       started = Date.now();
       const ref = await api(app, 'POST', '/refresh', {
         entityRef: `component:default/${name}`,
@@ -391,6 +428,8 @@ if (require.main === module) {
     pushes: flag('--pushes') ?? (full ? 60 : 20),
     sources: flag('--sources') ?? (full ? 1000 : 50),
     database,
+    processingIntervalSeconds: flag('--processingInterval'),
+    stitchPollMs: flag('--stitchPollMs'),
   })
     .then(r => {
       console.log(renderTable(pushRows(r, full)));
