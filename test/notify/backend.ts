@@ -32,7 +32,9 @@ export interface NotifyBackendOptions {
   catalog?: Record<string, unknown>;
 }
 
-export async function startNotifyBackend(options: NotifyBackendOptions = {}): Promise<NotifyBackend> {
+export async function startNotifyBackend(
+  options: NotifyBackendOptions = {},
+): Promise<NotifyBackend> {
   const data: JsonObject = {
     backend: {
       baseUrl: 'http://localhost:0',
@@ -45,13 +47,33 @@ export async function startNotifyBackend(options: NotifyBackendOptions = {}): Pr
       },
     },
     catalog: {
-      rules: [{ allow: ['Component', 'System', 'API', 'Resource', 'Location', 'Domain', 'Group', 'User'] }],
+      rules: [
+        {
+          allow: [
+            'Component',
+            'System',
+            'API',
+            'Resource',
+            'Location',
+            'Domain',
+            'Group',
+            'User',
+          ],
+        },
+      ],
       processingInterval: { seconds: 1 },
       stitchingStrategy: { pollingInterval: { milliseconds: 100 } },
       ...options.catalog,
     },
     stagedoor: {
-      push: { rules: [{ principals: ['pipeline', ...(options.principals ?? [])], sources: ['**'] }] },
+      push: {
+        rules: [
+          {
+            principals: ['pipeline', ...(options.principals ?? [])],
+            sources: ['**'],
+          },
+        ],
+      },
     },
   };
   const backend = await startTestBackend({
@@ -80,7 +102,9 @@ export async function startNotifyBackend(options: NotifyBackendOptions = {}): Pr
     get,
     async entity(ref) {
       const m = /^([^:]+):(?:([^/]+)\/)?(.+)$/.exec(ref)!;
-      const res = await get(`/entities/by-name/${m[1]}/${m[2] ?? 'default'}/${m[3]}`);
+      const res = await get(
+        `/entities/by-name/${m[1]}/${m[2] ?? 'default'}/${m[3]}`,
+      );
       return res.status === 200 ? res.body : undefined;
     },
     stop: () => backend.stop(),
@@ -88,18 +112,26 @@ export async function startNotifyBackend(options: NotifyBackendOptions = {}): Pr
 }
 
 /** Polls `check` until it returns something other than undefined. */
-export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise(r => setTimeout(r, 100));
   }
 }
 
 /** One Component document. */
-export function component(name: string, extra: { description?: string; owner?: string } = {}): string {
+export function component(
+  name: string,
+  extra: { description?: string; owner?: string } = {},
+): string {
   return [
     'apiVersion: backstage.io/v1alpha1',
     'kind: Component',

@@ -3,28 +3,56 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../tasks/shared/src/cli';
-import { TOKEN, component, startNotifyBackend, type NotifyBackend } from './backend';
+import {
+  TOKEN,
+  component,
+  startNotifyBackend,
+  type NotifyBackend,
+} from './backend';
 import { buildTasks } from './helpers';
 import { makeRepo, removeRepos } from './repo';
 
-const cliJs = resolve(__dirname, '..', '..', 'tasks', 'shared', 'dist', 'cli.js');
+const cliJs = resolve(
+  __dirname,
+  '..',
+  '..',
+  'tasks',
+  'shared',
+  'dist',
+  'cli.js',
+);
 
 /** Runs `stagedoor …` in-process and captures what it prints. */
-async function stagedoor(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+async function stagedoor(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+) {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { stdout: t => (stdout += t), stderr: t => (stderr += t), env, cwd });
+  const code = await main(args, {
+    stdout: t => (stdout += t),
+    stderr: t => (stderr += t),
+    env,
+    cwd,
+  });
   return { code, stdout, stderr, json: () => JSON.parse(stdout) };
 }
 
 let commit = 0x1000;
 const source = (repo: string) => [
-  '--organization', 'https://dev.azure.com/contoso',
-  '--project', 'shop',
-  '--repository', repo,
-  '--branch', 'refs/heads/main',
-  '--commit', (++commit).toString(16).padStart(40, 'd'),
-  '--build-id', String(commit),
+  '--organization',
+  'https://dev.azure.com/contoso',
+  '--project',
+  'shop',
+  '--repository',
+  repo,
+  '--branch',
+  'refs/heads/main',
+  '--commit',
+  (++commit).toString(16).padStart(40, 'd'),
+  '--build-id',
+  String(commit),
 ];
 
 describe('stagedoor push and stagedoor refresh', function () {
@@ -42,12 +70,27 @@ describe('stagedoor push and stagedoor refresh', function () {
 
   it('prints the answer as JSON and exits 0 once everything is applied and processed', async () => {
     const repo = makeRepo({ 'catalog-info.yaml': component('cli-orders') });
-    const run = await stagedoor(['push', '--url', backend.baseUrl, '--token', TOKEN, ...source('cli-orders'), '--format', 'json'], repo);
+    const run = await stagedoor(
+      [
+        'push',
+        '--url',
+        backend.baseUrl,
+        '--token',
+        TOKEN,
+        ...source('cli-orders'),
+        '--format',
+        'json',
+      ],
+      repo,
+    );
     assert.equal(run.code, 0, run.stderr);
     const result = run.json();
     assert.equal(result.status, 'succeeded');
     assert.deepEqual(result.added, ['component:default/cli-orders']);
-    assert.deepEqual([result.updated, result.removed, result.unchanged, result.problems], [[], [], [], []]);
+    assert.deepEqual(
+      [result.updated, result.removed, result.unchanged, result.problems],
+      [[], [], [], []],
+    );
     assert.equal(result.processing[0].state, 'processed');
     assert.ok(await backend.entity('component:default/cli-orders'));
   });
@@ -64,7 +107,11 @@ describe('stagedoor push and stagedoor refresh', function () {
       BUILD_SOURCEVERSION: 'e'.repeat(40),
       BUILD_BUILDID: '77',
     };
-    const run = await stagedoor(['push', '--no-wait', '--format', 'json'], repo, env);
+    const run = await stagedoor(
+      ['push', '--no-wait', '--format', 'json'],
+      repo,
+      env,
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.json().sourceKey, 'contoso/shop/cli-env@main');
     assert.ok(!run.stderr.includes(TOKEN));
@@ -72,7 +119,20 @@ describe('stagedoor push and stagedoor refresh', function () {
 
   it('shows a dry run without changing anything', async () => {
     const repo = makeRepo({ 'catalog-info.yaml': component('cli-dry') });
-    const run = await stagedoor(['push', '--url', backend.baseUrl, '--token', TOKEN, ...source('cli-dry'), '--dry-run', '--format', 'json'], repo);
+    const run = await stagedoor(
+      [
+        'push',
+        '--url',
+        backend.baseUrl,
+        '--token',
+        TOKEN,
+        ...source('cli-dry'),
+        '--dry-run',
+        '--format',
+        'json',
+      ],
+      repo,
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(run.json().added, ['component:default/cli-dry']);
     assert.equal(await backend.entity('component:default/cli-dry'), undefined);
@@ -80,25 +140,79 @@ describe('stagedoor push and stagedoor refresh', function () {
 
   it('asks for a refresh of the entities of the given files', async () => {
     const repo = makeRepo({ 'catalog-info.yaml': component('cli-orders') });
-    const run = await stagedoor(['refresh', 'catalog-info.yaml', '--url', backend.baseUrl, '--token', TOKEN, ...source('cli-orders'), '--format', 'json'], repo);
+    const run = await stagedoor(
+      [
+        'refresh',
+        'catalog-info.yaml',
+        '--url',
+        backend.baseUrl,
+        '--token',
+        TOKEN,
+        ...source('cli-orders'),
+        '--format',
+        'json',
+      ],
+      repo,
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(run.json().refreshed, ['component:default/cli-orders']);
   });
 
   it('exits 1 with the failure class when something was not applied', async () => {
     const repo = makeRepo({ 'catalog-info.yaml': component('cli-orders') });
-    const conflict = await stagedoor(['push', '--url', backend.baseUrl, '--token', TOKEN, ...source('cli-other'), '--format', 'json'], repo);
+    const conflict = await stagedoor(
+      [
+        'push',
+        '--url',
+        backend.baseUrl,
+        '--token',
+        TOKEN,
+        ...source('cli-other'),
+        '--format',
+        'json',
+      ],
+      repo,
+    );
     assert.equal(conflict.code, 1);
     assert.equal(conflict.json().error.kind, 'conflict');
-    assert.match(conflict.stderr, /component:default\/cli-orders.*contoso\/shop\/cli-orders@main/);
-    const denied = await stagedoor(['push', '--url', backend.baseUrl, '--token', 'wrong', ...source('cli-x')], repo);
+    assert.match(
+      conflict.stderr,
+      /component:default\/cli-orders.*contoso\/shop\/cli-orders@main/,
+    );
+    const denied = await stagedoor(
+      [
+        'push',
+        '--url',
+        backend.baseUrl,
+        '--token',
+        'wrong',
+        ...source('cli-x'),
+      ],
+      repo,
+    );
     assert.equal(denied.code, 1);
-    assert.match(denied.stderr, /error: Backstage rejected the credentials \(401\)/);
+    assert.match(
+      denied.stderr,
+      /error: Backstage rejected the credentials \(401\)/,
+    );
   });
 
   it('reports local problems at their line and exits 1 without sending', async () => {
-    const repo = makeRepo({ 'catalog-info.yaml': 'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: Not Valid!\n' });
-    const run = await stagedoor(['push', '--url', backend.baseUrl, '--token', TOKEN, ...source('cli-bad')], repo);
+    const repo = makeRepo({
+      'catalog-info.yaml':
+        'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: Not Valid!\n',
+    });
+    const run = await stagedoor(
+      [
+        'push',
+        '--url',
+        backend.baseUrl,
+        '--token',
+        TOKEN,
+        ...source('cli-bad'),
+      ],
+      repo,
+    );
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^catalog-info\.yaml:\d+:\d+: error: /m);
     assert.match(run.stderr, /nothing was sent to Backstage/);
@@ -107,8 +221,14 @@ describe('stagedoor push and stagedoor refresh', function () {
   it('exits 2 with the usage on bad flags', async () => {
     const noUrl = await stagedoor(['push', '--token', TOKEN], makeRepo({}));
     assert.equal(noUrl.code, 2);
-    assert.match(noUrl.stderr, /--url or STAGEDOOR_URL[\s\S]*Usage: stagedoor push/);
-    const badFormat = await stagedoor(['refresh', '--url', 'http://x', '--token', 't', '--format', 'xml'], makeRepo({}));
+    assert.match(
+      noUrl.stderr,
+      /--url or STAGEDOOR_URL[\s\S]*Usage: stagedoor push/,
+    );
+    const badFormat = await stagedoor(
+      ['refresh', '--url', 'http://x', '--token', 't', '--format', 'xml'],
+      makeRepo({}),
+    );
     assert.equal(badFormat.code, 2);
     const unknown = await stagedoor(['push', '--bogus'], makeRepo({}));
     assert.equal(unknown.code, 2);
@@ -118,10 +238,20 @@ describe('stagedoor push and stagedoor refresh', function () {
     const repo = makeRepo({ 'catalog-info.yaml': component('cli-bundled') });
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [cliJs, 'push', '--url', backend.baseUrl, ...source('cli-bundled'), '--format', 'json'],
+      [
+        cliJs,
+        'push',
+        '--url',
+        backend.baseUrl,
+        ...source('cli-bundled'),
+        '--format',
+        'json',
+      ],
       { cwd: repo, env: { PATH: process.env.PATH, STAGEDOOR_TOKEN: TOKEN } },
     );
-    assert.deepEqual(JSON.parse(stdout).added, ['component:default/cli-bundled']);
+    assert.deepEqual(JSON.parse(stdout).added, [
+      'component:default/cli-bundled',
+    ]);
     assert.ok(await backend.entity('component:default/cli-bundled'));
   });
 });

@@ -5,13 +5,34 @@ import { TOKEN } from './backend';
 
 const root = resolve(__dirname, '..', '..');
 
-/** Bundles the tasks (serialised with the other engineers' builds, which wipe dist/). */
+let built = false;
+
+/** Bundles the tasks once per test run (serialised with other builds, which wipe dist/). */
 export function buildTasks() {
-  execFileSync('flock', ['/tmp/stagedoor-build.lock', process.execPath, join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  if (built) return;
+  built = true;
+  execFileSync(
+    'flock',
+    [
+      '/tmp/stagedoor-build.lock',
+      process.execPath,
+      join(root, 'scripts/build.mjs'),
+    ],
+    { stdio: 'inherit' },
+  );
 }
 
 /** A Backstage service connection with a static token, as the agent hands it over. */
-export function tokenEndpoint(url: string, token = TOKEN): Record<string, AgentEndpoint> {
-  return { 'backstage-prod': { url, scheme: 'Token', parameters: { apitoken: token }, data: { authenticationMethod: 'token' } } };
+export function tokenEndpoint(
+  url: string,
+  token = TOKEN,
+): Record<string, AgentEndpoint> {
+  return {
+    'backstage-prod': {
+      url,
+      scheme: 'Token',
+      parameters: { apitoken: token },
+      data: { authenticationMethod: 'token' },
+    },
+  };
 }
-

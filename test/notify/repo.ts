@@ -22,11 +22,15 @@ export function writeFiles(dir: string, files: Record<string, string>) {
 }
 
 export function removeRepos() {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of made.splice(0))
+    rmSync(dir, { recursive: true, force: true });
 }
 
 /** Pipeline variables of a main-branch CI build of `repo`, with a fresh build id and commit. */
-export function buildVariables(repo: string, extra: Record<string, string> = {}): Record<string, string> {
+export function buildVariables(
+  repo: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const id = ++build;
   return {
     'System.CollectionUri': 'https://dev.azure.com/contoso/',

@@ -1,6 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { runTask } from '../fixtures/agent';
-import { component, eventually, startNotifyBackend, type NotifyBackend } from './backend';
+import {
+  component,
+  eventually,
+  startNotifyBackend,
+  type NotifyBackend,
+} from './backend';
 import { buildVariables, makeRepo, removeRepos } from './repo';
 import { closedPort, faultProxy } from './servers';
 import { buildTasks, tokenEndpoint } from './helpers';
@@ -23,9 +28,18 @@ describe('BackstageCatalogNotify@1 under faults', function () {
     removeRepos();
   });
 
-  async function run(url: string, repo: string, name: string, inputs: Record<string, string> = {}) {
+  async function run(
+    url: string,
+    repo: string,
+    name: string,
+    inputs: Record<string, string> = {},
+  ) {
     return runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod', waitForProcessing: 'false', ...inputs },
+      inputs: {
+        backstageConnection: 'backstage-prod',
+        waitForProcessing: 'false',
+        ...inputs,
+      },
       endpoints: tokenEndpoint(url),
       variables: buildVariables(name),
       sourcesDirectory: repo,
@@ -35,11 +49,28 @@ describe('BackstageCatalogNotify@1 under faults', function () {
 
   it('says the URL is wrong when nothing listens there', async () => {
     const repo = makeRepo({ 'catalog-info.yaml': component('refused') });
-    const run_ = await run(`http://127.0.0.1:${await closedPort()}`, repo, 'refused', { timeoutSeconds: '20' });
+    const run_ = await run(
+      `http://127.0.0.1:${await closedPort()}`,
+      repo,
+      'refused',
+      { timeoutSeconds: '20' },
+    );
     assert.equal(run_.result, 'Failed', run_.stdout);
-    assert.match(run_.resultMessage ?? '', /Could not connect to http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): check the Backstage URL/);
-    assert.ok(run_.issues.some(i => i.type === 'warning' && /ECONNREFUSED.*retrying/.test(i.message)), 'retries are logged');
-    assert.equal(run_.variables.entityRefs, undefined, 'no outputs from a failed run');
+    assert.match(
+      run_.resultMessage ?? '',
+      /Could not connect to http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): check the Backstage URL/,
+    );
+    assert.ok(
+      run_.issues.some(
+        i => i.type === 'warning' && /ECONNREFUSED.*retrying/.test(i.message),
+      ),
+      'retries are logged',
+    );
+    assert.equal(
+      run_.variables.entityRefs,
+      undefined,
+      'no outputs from a failed run',
+    );
   });
 
   it('retries a 503 and applies the push exactly once', async () => {
@@ -48,9 +79,15 @@ describe('BackstageCatalogNotify@1 under faults', function () {
     const repo = makeRepo({ 'catalog-info.yaml': component('flaky') });
     const run_ = await run(proxy.url, repo, 'flaky');
     assert.equal(run_.result, 'Succeeded', run_.stdout);
-    assert.ok(run_.issues.some(i => /HTTP 503.*retrying/.test(i.message)), run_.stdout);
+    assert.ok(
+      run_.issues.some(i => /HTTP 503.*retrying/.test(i.message)),
+      run_.stdout,
+    );
     assert.equal(proxy.forwarded.length, 1);
-    await eventually(() => backend.entity('component:default/flaky'), 'flaky in the catalog');
+    await eventually(
+      () => backend.entity('component:default/flaky'),
+      'flaky in the catalog',
+    );
   });
 
   it('waits as long as Retry-After asks on 429', async () => {
@@ -61,7 +98,10 @@ describe('BackstageCatalogNotify@1 under faults', function () {
     assert.equal(run_.result, 'Succeeded', run_.stdout);
     const waited = proxy.timestamps[1] - proxy.timestamps[0];
     assert.ok(waited >= 1_900, `retried after ${waited} ms`);
-    assert.ok(run_.issues.some(i => /HTTP 429.*retrying in 2\.0 s/.test(i.message)), run_.stdout);
+    assert.ok(
+      run_.issues.some(i => /HTTP 429.*retrying in 2\.0 s/.test(i.message)),
+      run_.stdout,
+    );
   });
 
   it('gives up on a server that hangs past the timeout, leaving nothing behind, and a re-run applies', async () => {
@@ -95,23 +135,45 @@ describe('BackstageCatalogNotify@1 under faults', function () {
 
   it('names the conflicting entity and its owner on 409', async () => {
     const a = makeRepo({ 'catalog-info.yaml': component('shared-name') });
-    assert.equal((await run(backend.baseUrl, a, 'owner-repo')).result, 'Succeeded');
+    assert.equal(
+      (await run(backend.baseUrl, a, 'owner-repo')).result,
+      'Succeeded',
+    );
     const b = makeRepo({ 'catalog-info.yaml': component('shared-name') });
     const run_ = await run(backend.baseUrl, b, 'thief-repo');
     assert.equal(run_.result, 'Failed', run_.stdout);
-    assert.match(run_.resultMessage ?? '', /component:default\/shared-name.*contoso\/shop\/owner-repo@main/);
+    assert.match(
+      run_.resultMessage ?? '',
+      /component:default\/shared-name.*contoso\/shop\/owner-repo@main/,
+    );
   });
 
   it('says which newer commit won when the push is stale', async () => {
     const repo = makeRepo({ 'catalog-info.yaml': component('stale') });
     const older = buildVariables('stale');
     const newer = buildVariables('stale');
-    const base = { inputs: { backstageConnection: 'backstage-prod', waitForProcessing: 'false' }, endpoints: tokenEndpoint(backend.baseUrl), sourcesDirectory: repo };
-    assert.equal((await runTask(TASK, { ...base, variables: older })).result, 'Succeeded');
-    assert.equal((await runTask(TASK, { ...base, variables: newer })).result, 'Succeeded');
+    const base = {
+      inputs: {
+        backstageConnection: 'backstage-prod',
+        waitForProcessing: 'false',
+      },
+      endpoints: tokenEndpoint(backend.baseUrl),
+      sourcesDirectory: repo,
+    };
+    assert.equal(
+      (await runTask(TASK, { ...base, variables: older })).result,
+      'Succeeded',
+    );
+    assert.equal(
+      (await runTask(TASK, { ...base, variables: newer })).result,
+      'Succeeded',
+    );
     const stale = await runTask(TASK, { ...base, variables: older });
     assert.equal(stale.result, 'Failed', stale.stdout);
-    assert.match(stale.resultMessage ?? '', new RegExp(`newer push.*${newer['Build.SourceVersion']}`));
+    assert.match(
+      stale.resultMessage ?? '',
+      new RegExp(`newer push.*${newer['Build.SourceVersion']}`),
+    );
   });
 
   it('names the principal and what to configure when the token is refused', async () => {
@@ -123,6 +185,9 @@ describe('BackstageCatalogNotify@1 under faults', function () {
       sourcesDirectory: repo,
     });
     assert.equal(run_.result, 'Failed', run_.stdout);
-    assert.match(run_.resultMessage ?? '', /401\) of the static token of the Backstage service connection.*externalAccess/);
+    assert.match(
+      run_.resultMessage ?? '',
+      /401\) of the static token of the Backstage service connection.*externalAccess/,
+    );
   });
 });

@@ -67,7 +67,11 @@ describe('BackstageCatalogNotify@1 waiting for processing', function () {
       timeoutMs: 150_000,
     });
     assert.equal(run.result, 'Failed', run.stdout + run.stderr);
-    const error = run.issues.find(i => i.type === 'error' && i.message.startsWith('api:default/orders-api: the catalog reported'));
+    const error = run.issues.find(
+      i =>
+        i.type === 'error' &&
+        i.message.startsWith('api:default/orders-api: the catalog reported'),
+    );
     assert.ok(error, run.stdout);
     assert.match(error.message, /127\.0\.0\.1:9/);
     assert.match(run.resultMessage ?? '', /1 with processing errors/);
@@ -76,14 +80,24 @@ describe('BackstageCatalogNotify@1 waiting for processing', function () {
   it('only warns about processing errors when told to', async () => {
     const repo = await pushedThenBroken('billing-api');
     const run = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod', timeoutSeconds: '90', failOnProcessingErrors: 'false' },
+      inputs: {
+        backstageConnection: 'backstage-prod',
+        timeoutSeconds: '90',
+        failOnProcessingErrors: 'false',
+      },
       endpoints: tokenEndpoint(backend.baseUrl),
       variables: buildVariables('billing-api'),
       sourcesDirectory: repo,
       timeoutMs: 150_000,
     });
     assert.equal(run.result, 'SucceededWithIssues', run.stdout + run.stderr);
-    assert.ok(run.issues.some(i => i.type === 'warning' && i.message.startsWith('api:default/billing-api: the catalog reported')));
+    assert.ok(
+      run.issues.some(
+        i =>
+          i.type === 'warning' &&
+          i.message.startsWith('api:default/billing-api: the catalog reported'),
+      ),
+    );
     assert.equal(run.variables.entityRefs, 'api:default/billing-api');
   });
 });

@@ -2,7 +2,13 @@ import { strict as assert } from 'node:assert';
 import { rmSync } from 'node:fs';
 import { runTask } from '../fixtures/agent';
 import { buildTasks, tokenEndpoint } from './helpers';
-import { TOKEN, component, eventually, startNotifyBackend, type NotifyBackend } from './backend';
+import {
+  TOKEN,
+  component,
+  eventually,
+  startNotifyBackend,
+  type NotifyBackend,
+} from './backend';
 import { buildVariables, makeRepo, removeRepos, writeFiles } from './repo';
 
 const TASK = 'BackstageCatalogNotifyV1';
@@ -48,7 +54,10 @@ describe('BackstageCatalogNotify@1 push mode', function () {
     });
     assert.equal(run.result, 'Succeeded', run.stdout + run.stderr);
     assert.deepEqual(run.issues, []);
-    assert.match(run.resultMessage ?? '', /2 added, 0 updated, 0 removed, 0 unchanged; all 2 entities processed/);
+    assert.match(
+      run.resultMessage ?? '',
+      /2 added, 0 updated, 0 removed, 0 unchanged; all 2 entities processed/,
+    );
     assert.equal(run.variables.STAGEDOOR_NOTIFY_RAN, 'true');
     assert.equal(run.variables.sourceKey, 'contoso/shop/checkout@main');
     assert.equal(run.variables.changed, 'true');
@@ -56,26 +65,52 @@ describe('BackstageCatalogNotify@1 push mode', function () {
       'component:default/checkout',
       'component:default/checkout-worker',
     ]);
-    assert.ok(run.variables.entityUrls.split(',').includes(`${backend.baseUrl}/catalog/default/component/checkout`));
-    assert.ok(run.secrets.includes(TOKEN), 'the token is registered as a secret');
+    assert.ok(
+      run.variables.entityUrls
+        .split(',')
+        .includes(`${backend.baseUrl}/catalog/default/component/checkout`),
+    );
+    assert.ok(
+      run.secrets.includes(TOKEN),
+      'the token is registered as a secret',
+    );
     // (task-lib's own debug lines echo endpoint parameters; the agent masks those as secrets)
-    assert.ok(!run.log.some(l => l.includes(TOKEN)), 'the token never reaches the log');
+    assert.ok(
+      !run.log.some(l => l.includes(TOKEN)),
+      'the token never reaches the log',
+    );
     const summary = run.summaries[0]?.content ?? '';
-    assert.match(summary, /\[component:default\/checkout\]\(http:\/\/localhost:\d+\/catalog\/default\/component\/checkout\) \| added \| processed/);
+    assert.match(
+      summary,
+      /\[component:default\/checkout\]\(http:\/\/localhost:\d+\/catalog\/default\/component\/checkout\) \| added \| processed/,
+    );
     const worker = await backend.entity('component:default/checkout-worker');
-    assert.equal(worker?.metadata.annotations['stagedoor.io/source-key'], 'contoso/shop/checkout@main');
+    assert.equal(
+      worker?.metadata.annotations['stagedoor.io/source-key'],
+      'contoso/shop/checkout@main',
+    );
   });
 
   it('updates changed entities and removes the ones the files no longer hold', async () => {
-    const repo = makeRepo({ 'catalog-info.yaml': component('basket') + '---\n' + component('basket-worker') });
+    const repo = makeRepo({
+      'catalog-info.yaml':
+        component('basket') + '---\n' + component('basket-worker'),
+    });
     const first = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod', waitForProcessing: 'false' },
+      inputs: {
+        backstageConnection: 'backstage-prod',
+        waitForProcessing: 'false',
+      },
       endpoints: tokenEndpoint(backend.baseUrl),
       variables: buildVariables('basket'),
       sourcesDirectory: repo,
     });
     assert.equal(first.result, 'Succeeded', first.stdout + first.stderr);
-    writeFiles(repo, { 'catalog-info.yaml': component('basket', { description: 'Holds the basket' }) });
+    writeFiles(repo, {
+      'catalog-info.yaml': component('basket', {
+        description: 'Holds the basket',
+      }),
+    });
     const second = await runTask(TASK, {
       inputs: { backstageConnection: 'backstage-prod' },
       endpoints: tokenEndpoint(backend.baseUrl),
@@ -84,10 +119,25 @@ describe('BackstageCatalogNotify@1 push mode', function () {
       timeoutMs: 120_000,
     });
     assert.equal(second.result, 'Succeeded', second.stdout + second.stderr);
-    assert.match(second.resultMessage ?? '', /0 added, 1 updated, 1 removed, 0 unchanged/);
-    assert.ok(second.log.some(l => l === 'Removed: component:default/basket-worker'), second.stdout + second.stderr);
-    assert.equal((await backend.entity('component:default/basket'))?.metadata.description, 'Holds the basket');
-    await eventually(async () => ((await backend.entity('component:default/basket-worker')) ? undefined : true), 'basket-worker removed');
+    assert.match(
+      second.resultMessage ?? '',
+      /0 added, 1 updated, 1 removed, 0 unchanged/,
+    );
+    assert.ok(
+      second.log.some(l => l === 'Removed: component:default/basket-worker'),
+      second.stdout + second.stderr,
+    );
+    assert.equal(
+      (await backend.entity('component:default/basket'))?.metadata.description,
+      'Holds the basket',
+    );
+    await eventually(
+      async () =>
+        (await backend.entity('component:default/basket-worker'))
+          ? undefined
+          : true,
+      'basket-worker removed',
+    );
   });
 
   it('shows what would change on a dry run and changes nothing', async () => {
@@ -99,12 +149,21 @@ describe('BackstageCatalogNotify@1 push mode', function () {
       sourcesDirectory: repo,
     });
     assert.equal(run.result, 'Succeeded', run.stdout + run.stderr);
-    assert.match(run.resultMessage ?? '', /Dry run: 1 added.*nothing was changed/);
-    assert.equal(await backend.entity('component:default/dry-orders'), undefined);
+    assert.match(
+      run.resultMessage ?? '',
+      /Dry run: 1 added.*nothing was changed/,
+    );
+    assert.equal(
+      await backend.entity('component:default/dry-orders'),
+      undefined,
+    );
   });
 
   it('reports local validation errors at their line and sends nothing', async () => {
-    const repo = makeRepo({ 'catalog-info.yaml': component('broken').replace('  type: service\n', '') + 'spec: {}\n' });
+    const repo = makeRepo({
+      'catalog-info.yaml':
+        component('broken').replace('  type: service\n', '') + 'spec: {}\n',
+    });
     const run = await runTask(TASK, {
       inputs: { backstageConnection: 'backstage-prod' },
       endpoints: tokenEndpoint(backend.baseUrl),
@@ -112,7 +171,9 @@ describe('BackstageCatalogNotify@1 push mode', function () {
       sourcesDirectory: repo,
     });
     assert.equal(run.result, 'Failed', run.stdout + run.stderr);
-    const errors = run.issues.filter(i => i.type === 'error' && i.properties.sourcepath);
+    const errors = run.issues.filter(
+      i => i.type === 'error' && i.properties.sourcepath,
+    );
     assert.ok(errors.length > 0, run.stdout + run.stderr);
     assert.equal(errors[0].properties.sourcepath, 'catalog-info.yaml');
     assert.ok(Number(errors[0].properties.linenumber) > 0);
@@ -140,18 +201,29 @@ describe('BackstageCatalogNotify@1 push mode', function () {
     const pr = await runTask(TASK, {
       inputs: { backstageConnection: 'backstage-prod' },
       endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('pr-skip', { 'Build.Reason': 'PullRequest', 'Build.SourceBranch': 'refs/pull/7/merge' }),
+      variables: buildVariables('pr-skip', {
+        'Build.Reason': 'PullRequest',
+        'Build.SourceBranch': 'refs/pull/7/merge',
+      }),
       sourcesDirectory: repo,
     });
     assert.equal(pr.result, 'Succeeded');
-    assert.match(pr.resultMessage ?? '', /pull-request build.*runOnPullRequests/);
+    assert.match(
+      pr.resultMessage ?? '',
+      /pull-request build.*runOnPullRequests/,
+    );
     const feature = await runTask(TASK, {
       inputs: { backstageConnection: 'backstage-prod' },
       endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('pr-skip', { 'Build.SourceBranch': 'refs/heads/feature/x' }),
+      variables: buildVariables('pr-skip', {
+        'Build.SourceBranch': 'refs/heads/feature/x',
+      }),
       sourcesDirectory: repo,
     });
-    assert.match(feature.resultMessage ?? '', /not the repository's default branch.*branchFilter/);
+    assert.match(
+      feature.resultMessage ?? '',
+      /not the repository's default branch.*branchFilter/,
+    );
     assert.equal(await backend.entity('component:default/pr-skip'), undefined);
     rmSync(repo, { recursive: true, force: true });
   });

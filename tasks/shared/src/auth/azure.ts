@@ -25,7 +25,9 @@ const WELL_KNOWN_AUTHORITY_HOSTS = new Set([
 ]);
 
 /** Options shared by every credential built from a connection. */
-export function credentialOptions(connection: AzureRmConnection): TokenCredentialOptions & {
+export function credentialOptions(
+  connection: AzureRmConnection,
+): TokenCredentialOptions & {
   disableInstanceDiscovery?: boolean;
 } {
   if (!connection.authorityHost) return {};
@@ -48,7 +50,11 @@ export function credentialOptions(connection: AzureRmConnection): TokenCredentia
     : { authorityHost, disableInstanceDiscovery: true };
 }
 
-function required(connection: AzureRmConnection, field: keyof AzureRmConnection, what: string): string {
+function required(
+  connection: AzureRmConnection,
+  field: keyof AzureRmConnection,
+  what: string,
+): string {
   const value = connection[field];
   if (typeof value !== 'string' || value.trim() === '') {
     throw new Error(
@@ -65,12 +71,18 @@ function required(connection: AzureRmConnection, field: keyof AzureRmConnection,
  * with a secret or a certificate, or the agent's managed identity.
  * `authorityHost` (the connection's `environmentAuthorityUrl`) is honoured.
  */
-export function createAzureCredential(connection: AzureRmConnection): TokenCredential {
+export function createAzureCredential(
+  connection: AzureRmConnection,
+): TokenCredential {
   const options = credentialOptions(connection);
   switch (connection.scheme) {
     case 'WorkloadIdentityFederation': {
       const tenantId = required(connection, 'tenantId', 'tenant id');
-      const clientId = required(connection, 'clientId', 'client (service principal) id');
+      const clientId = required(
+        connection,
+        'clientId',
+        'client (service principal) id',
+      );
       const accessToken = connection.systemAccessToken;
       if (!accessToken) {
         throw new Error(
@@ -80,12 +92,22 @@ export function createAzureCredential(connection: AzureRmConnection): TokenCrede
         );
       }
       return withOidcRequestUri(connection, () => {
-        return new AzurePipelinesCredential(tenantId, clientId, connection.id, accessToken, options);
+        return new AzurePipelinesCredential(
+          tenantId,
+          clientId,
+          connection.id,
+          accessToken,
+          options,
+        );
       });
     }
     case 'ServicePrincipal': {
       const tenantId = required(connection, 'tenantId', 'tenant id');
-      const clientId = required(connection, 'clientId', 'client (service principal) id');
+      const clientId = required(
+        connection,
+        'clientId',
+        'client (service principal) id',
+      );
       if (connection.clientCertificate) {
         return new ClientCertificateCredential(
           tenantId,
@@ -95,7 +117,12 @@ export function createAzureCredential(connection: AzureRmConnection): TokenCrede
         );
       }
       if (connection.clientSecret) {
-        return new ClientSecretCredential(tenantId, clientId, connection.clientSecret, options);
+        return new ClientSecretCredential(
+          tenantId,
+          clientId,
+          connection.clientSecret,
+          options,
+        );
       }
       throw new Error(
         `Azure service connection ${connection.id} is a service principal without a secret or ` +
@@ -104,7 +131,9 @@ export function createAzureCredential(connection: AzureRmConnection): TokenCrede
     }
     case 'ManagedServiceIdentity':
       return new ManagedIdentityCredential(
-        connection.clientId ? { ...options, clientId: connection.clientId } : options,
+        connection.clientId
+          ? { ...options, clientId: connection.clientId }
+          : options,
       );
     default:
       throw new Error(
@@ -120,7 +149,10 @@ export function createAzureCredential(connection: AzureRmConnection): TokenCrede
  * constructor and nowhere else. The core receives the value as plain data, so it is put
  * in place only for the duration of that synchronous call.
  */
-function withOidcRequestUri<T>(connection: AzureRmConnection, build: () => T): T {
+function withOidcRequestUri<T>(
+  connection: AzureRmConnection,
+  build: () => T,
+): T {
   const uri = connection.oidcRequestUri ?? process.env.SYSTEM_OIDCREQUESTURI;
   if (!uri) {
     throw new Error(

@@ -49,7 +49,10 @@ export async function backstageToken(
           'backend.auth.externalAccess (type static) in the Backstage configuration.',
       );
     }
-    return { token: auth.token, principal: 'the static token of the Backstage service connection' };
+    return {
+      token: auth.token,
+      principal: 'the static token of the Backstage service connection',
+    };
   }
   if (!auth.audience?.trim()) {
     throw new Error(
@@ -77,7 +80,11 @@ export async function backstageToken(
     throw new Error(`Microsoft Entra ID returned no token for ${scope}.`);
   }
   const claims = unverifiedClaims(accessToken.token);
-  const who = claims.appid ?? claims.azp ?? auth.connection.clientId ?? 'managed identity';
+  const who =
+    claims.appid ??
+    claims.azp ??
+    auth.connection.clientId ??
+    'managed identity';
   const oid = claims.oid ?? claims.sub;
   return {
     token: accessToken.token,

@@ -1,3 +1,7 @@
 export type { AzureRmConnection, BackstageConnection } from './types';
 export { createAzureCredential } from './azure';
-export { backstageToken, scopeForAudience, type BackstageToken } from './backstage';
+export {
+  backstageToken,
+  scopeForAudience,
+  type BackstageToken,
+} from './backstage';

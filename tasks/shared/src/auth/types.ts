@@ -13,7 +13,10 @@ export interface AzureRmConnection {
    * `WorkloadIdentityFederation`, `ServicePrincipal` or `ManagedServiceIdentity`,
    * as the agent reports `ENDPOINT_AUTH_SCHEME_<id>`.
    */
-  scheme: 'WorkloadIdentityFederation' | 'ServicePrincipal' | 'ManagedServiceIdentity';
+  scheme:
+    | 'WorkloadIdentityFederation'
+    | 'ServicePrincipal'
+    | 'ManagedServiceIdentity';
   tenantId?: string;
   clientId?: string;
   /** Service principal secret (scheme ServicePrincipal, authenticationType spnKey). */

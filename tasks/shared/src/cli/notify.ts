@@ -68,26 +68,39 @@ function parse(args: string[]) {
 /** Plain text on stderr; `--format json` keeps stdout for the result. */
 function textReporter(io: CliIo, verbose: boolean): Reporter {
   const secrets: string[] = [];
-  const mask = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
+  const mask = (text: string) =>
+    secrets.reduce((t, s) => t.split(s).join('***'), text);
   return {
     info: m => io.stderr(`${mask(m)}\n`),
     warn: m => io.stderr(`warning: ${mask(m)}\n`),
     error: m => io.stderr(`error: ${mask(m)}\n`),
-    problem: (p: Problem) => io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${mask(p.message)} (${p.rule})\n`),
+    problem: (p: Problem) =>
+      io.stderr(
+        `${p.file}:${p.line}:${p.column}: ${p.severity}: ${mask(p.message)} (${p.rule})\n`,
+      ),
     debug: m => (verbose ? io.stderr(`debug: ${mask(m)}\n`) : undefined),
     secret: s => (s ? secrets.push(s) : undefined),
   };
 }
 
-async function run(mode: 'push' | 'refresh', args: string[], io: CliIo): Promise<number> {
+async function run(
+  mode: 'push' | 'refresh',
+  args: string[],
+  io: CliIo,
+): Promise<number> {
   const { values, positionals } = parse(args);
   const format = values.format ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got '${format}')`);
+  if (format !== 'text' && format !== 'json')
+    throw new UsageError(`--format must be text or json (got '${format}')`);
   const env = (name: string) => io.env[envName(name)] || undefined;
   const url = values.url ?? io.env.STAGEDOOR_URL;
   const token = values.token ?? io.env.STAGEDOOR_TOKEN;
-  if (!url) throw new UsageError('give the Backstage base URL with --url or STAGEDOOR_URL');
-  if (!token) throw new UsageError('give a token with --token or STAGEDOOR_TOKEN');
+  if (!url)
+    throw new UsageError(
+      'give the Backstage base URL with --url or STAGEDOOR_URL',
+    );
+  if (!token)
+    throw new UsageError('give a token with --token or STAGEDOOR_TOKEN');
   const source = sourceFromVariables(env);
   source.organizationUrl = values.organization ?? source.organizationUrl;
   source.project = values.project ?? source.project;
@@ -95,19 +108,26 @@ async function run(mode: 'push' | 'refresh', args: string[], io: CliIo): Promise
   source.branch = values.branch ?? source.branch;
   source.commit = values.commit ?? source.commit;
   if (values['build-id'] !== undefined) {
-    if (!/^\d+$/.test(values['build-id'])) throw new UsageError('--build-id must be a whole number');
+    if (!/^\d+$/.test(values['build-id']))
+      throw new UsageError('--build-id must be a whole number');
     source.buildId = Number(values['build-id']);
   }
-  source.buildUrl = buildRunUrl(source.organizationUrl, source.project, source.buildId) ?? source.buildUrl;
+  source.buildUrl =
+    buildRunUrl(source.organizationUrl, source.project, source.buildId) ??
+    source.buildUrl;
   source.systemAccessToken = env('System.AccessToken');
-  const timeoutSeconds = values.timeout === undefined ? undefined : Number(values.timeout);
+  const timeoutSeconds =
+    values.timeout === undefined ? undefined : Number(values.timeout);
   let options: NotifyOptions;
   try {
     options = normalizeNotifyOptions({
       mode,
       connection: { url, auth: { kind: 'token', token } },
       rootDirectory: values.root ?? io.cwd,
-      catalogFiles: values.files?.split(',').map(s => s.trim()).filter(Boolean),
+      catalogFiles: values.files
+        ?.split(',')
+        .map(s => s.trim())
+        .filter(Boolean),
       paths: positionals,
       source,
       waitForProcessing: !values['no-wait'],
@@ -130,7 +150,8 @@ async function run(mode: 'push' | 'refresh', args: string[], io: CliIo): Promise
 
 export const pushCommand: CliCommand = {
   name: ['push'],
-  summary: "Push the repository's catalog files to Backstage and wait until they are processed",
+  summary:
+    "Push the repository's catalog files to Backstage and wait until they are processed",
   usage: `Usage: stagedoor push [paths…] --url <Backstage URL> --token <token> --organization <org URL> --project <name> --repository <name> [--branch …] [--commit …] [--build-id …] [--no-wait] [--dry-run] [--format text|json]\n${FLAGS}`,
   run: (args, io) => run('push', args, io),
 };

@@ -7,7 +7,13 @@ import {
   UnprocessableHttpError,
   classifyNetworkError,
 } from './errors';
-import { DEFAULT_RETRY_POLICY, RetryPolicy, backoffDelay, isRetryableStatus, parseRetryAfter } from './retry';
+import {
+  DEFAULT_RETRY_POLICY,
+  RetryPolicy,
+  backoffDelay,
+  isRetryableStatus,
+  parseRetryAfter,
+} from './retry';
 
 /** How to build an {@link HttpClient}. */
 export interface HttpClientOptions {
@@ -23,7 +29,12 @@ export interface HttpClientOptions {
   budgetMs?: number;
   retry?: Partial<RetryPolicy>;
   /** Called before each retry, e.g. to log "503, retrying in 2 s". */
-  onRetry?: (info: { attempt: number; delayMs: number; reason: string; url: string }) => void;
+  onRetry?: (info: {
+    attempt: number;
+    delayMs: number;
+    reason: string;
+    url: string;
+  }) => void;
   /** For tests: the randomness of the jitter. */
   random?: () => number;
   userAgent?: string;
@@ -50,7 +61,8 @@ export interface HttpResponse<T> {
   attempts: number;
 }
 
-const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms));
+const sleep = (ms: number) =>
+  new Promise<void>(resolve => setTimeout(resolve, ms));
 
 /**
  * A small fetch-based JSON client: a timeout per attempt, a total time budget,
@@ -67,7 +79,9 @@ export class HttpClient {
     try {
       url = new URL(options.baseUrl);
     } catch {
-      throw new Error(`'${options.baseUrl}' is not a URL; give the Backstage base URL, e.g. https://backstage.contoso.com`);
+      throw new Error(
+        `'${options.baseUrl}' is not a URL; give the Backstage base URL, e.g. https://backstage.contoso.com`,
+      );
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new Error(`'${options.baseUrl}' must be an http(s) URL`);
@@ -77,7 +91,9 @@ export class HttpClient {
   }
 
   /** Sends `request`, retrying what may be retried, and returns the parsed answer. */
-  async request<T = unknown>(request: HttpRequest<T>): Promise<HttpResponse<T>> {
+  async request<T = unknown>(
+    request: HttpRequest<T>,
+  ): Promise<HttpResponse<T>> {
     const url = new URL(this.baseUrl + request.path);
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, value);
@@ -88,9 +104,12 @@ export class HttpClient {
       accept: 'application/json',
       'user-agent': this.options.userAgent ?? 'stagedoor',
     };
-    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
-    if (request.body !== undefined) headers['content-type'] = 'application/json';
-    const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+    if (this.options.token)
+      headers.authorization = `Bearer ${this.options.token}`;
+    if (request.body !== undefined)
+      headers['content-type'] = 'application/json';
+    const payload =
+      request.body === undefined ? undefined : JSON.stringify(request.body);
     const where = { method: request.method, url: url.toString() };
 
     for (let attempt = 0; ; attempt++) {
@@ -105,48 +124,86 @@ export class HttpClient {
           headers,
           body: payload,
           redirect: 'manual',
-          signal: AbortSignal.timeout(Math.max(1, Math.min(requestTimeoutMs, remaining))),
+          signal: AbortSignal.timeout(
+            Math.max(1, Math.min(requestTimeoutMs, remaining)),
+          ),
         });
         const body = await readBody(response);
-        if ((response.status >= 200 && response.status < 300) || request.accept?.includes(response.status)) {
-          return { status: response.status, body: this.check(request, body, response.status, attempts), headers: response.headers, attempts };
+        if (
+          (response.status >= 200 && response.status < 300) ||
+          request.accept?.includes(response.status)
+        ) {
+          return {
+            status: response.status,
+            body: this.check(request, body, response.status, attempts),
+            headers: response.headers,
+            attempts,
+          };
         }
-        lastError = this.statusError(response.status, body, { ...where, attempts });
+        lastError = this.statusError(response.status, body, {
+          ...where,
+          attempts,
+        });
         if (!isRetryableStatus(response.status)) throw lastError;
         retryReason = `HTTP ${response.status}`;
         retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       } catch (error) {
         if (error instanceof HttpError) throw error;
         const failure = classifyNetworkError(error);
-        lastError = this.networkError(failure, { ...where, attempts }, Math.min(requestTimeoutMs, remaining));
+        lastError = this.networkError(
+          failure,
+          { ...where, attempts },
+          Math.min(requestTimeoutMs, remaining),
+        );
         if (!failure.retryable) throw lastError;
         retryReason = failure.kind === 'timeout' ? 'timeout' : failure.code;
       }
       if (attempt >= this.policy.maxRetries) throw lastError;
-      const delayMs = retryAfterMs ?? backoffDelay(attempt, this.policy, this.options.random);
+      const delayMs =
+        retryAfterMs ?? backoffDelay(attempt, this.policy, this.options.random);
       const left = deadline - Date.now();
       // Waiting past the budget cannot succeed; fail now with the last answer.
       if (delayMs >= left) {
-        lastError.message += retryAfterMs !== undefined
-          ? ` The server asked to retry after ${Math.ceil(retryAfterMs / 1000)} s, beyond the time budget.`
-          : ' Gave up: the time budget is spent.';
+        lastError.message +=
+          retryAfterMs !== undefined
+            ? ` The server asked to retry after ${Math.ceil(retryAfterMs / 1000)} s, beyond the time budget.`
+            : ' Gave up: the time budget is spent.';
         throw lastError;
       }
-      this.options.onRetry?.({ attempt: attempts, delayMs, reason: retryReason, url: url.toString() });
+      this.options.onRetry?.({
+        attempt: attempts,
+        delayMs,
+        reason: retryReason,
+        url: url.toString(),
+      });
       await sleep(delayMs);
     }
   }
 
-  private check<T>(request: HttpRequest<T>, body: unknown, status: number, attempts: number): T {
+  private check<T>(
+    request: HttpRequest<T>,
+    body: unknown,
+    status: number,
+    attempts: number,
+  ): T {
     if (!request.schema || status >= 300) return body as T;
     const parsed = request.schema.safeParse(body);
     if (parsed.success) return parsed.data;
     throw new HttpError(
       'protocol',
       `${request.method} ${request.path} answered ${status} with an unexpected body ` +
-        `(${parsed.error.issues.slice(0, 3).map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}). ` +
+        `(${parsed.error.issues
+          .slice(0, 3)
+          .map(i => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')}). ` +
         'Is the URL the Backstage backend, with the Stagedoor catalog module installed?',
-      { method: request.method, url: this.baseUrl + request.path, status, attempts, body },
+      {
+        method: request.method,
+        url: this.baseUrl + request.path,
+        status,
+        attempts,
+        body,
+      },
     );
   }
 
@@ -158,7 +215,11 @@ export class HttpClient {
     const origin = new URL(details.url).origin;
     switch (failure.kind) {
       case 'dns':
-        return new HttpError('dns', `The host of ${origin} does not resolve (${failure.code}): check the Backstage URL.`, details);
+        return new HttpError(
+          'dns',
+          `The host of ${origin} does not resolve (${failure.code}): check the Backstage URL.`,
+          details,
+        );
       case 'tls':
         return new HttpError(
           'tls',
@@ -182,7 +243,11 @@ export class HttpClient {
     }
   }
 
-  private statusError(status: number, body: unknown, details: { method: string; url: string; attempts: number }): HttpError {
+  private statusError(
+    status: number,
+    body: unknown,
+    details: { method: string; url: string; attempts: number },
+  ): HttpError {
     const d = { ...details, status, body };
     const said = serverMessage(body);
     const suffix = said ? ` The server said: ${said}` : '';
@@ -191,7 +256,8 @@ export class HttpClient {
       return new HttpError(
         'unauthorized',
         `Backstage rejected the credentials (401) of ${principal}. Add the token under backend.auth.externalAccess ` +
-          '(type static, or type jwks with the Entra issuer, audience and JWKS URL for Entra ID tokens).' + suffix,
+          '(type static, or type jwks with the Entra issuer, audience and JWKS URL for Entra ID tokens).' +
+          suffix,
         d,
       );
     }
@@ -199,13 +265,16 @@ export class HttpClient {
       return new HttpError(
         'forbidden',
         `Backstage refused the request (403) for ${principal}. Allow that principal in the external access entry's ` +
-          "accessRestrictions (plugin 'catalog') and in the permission policy." + suffix,
+          "accessRestrictions (plugin 'catalog') and in the permission policy." +
+          suffix,
         d,
       );
     }
-    const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, any>;
-    const error = (record.error ?? {}) as Record<string, any>;
-    const pick = (key: string) => record[key] ?? error[key];
+    const record = (
+      typeof body === 'object' && body !== null ? body : {}
+    ) as Record<string, unknown>;
+    const error = (record.error ?? {}) as Record<string, unknown>;
+    const pick = (key: string): unknown => record[key] ?? error[key];
     if (status === 409 || status === 412) {
       // The push module says `… older than the last push applied for {key}: {commit} (build …)`.
       const newer =
@@ -213,27 +282,47 @@ export class HttpClient {
         pick('currentCommit') ??
         pick('appliedCommit') ??
         /applied for [^\s:]+: ([0-9a-f]{7,64})/i.exec(said ?? '')?.[1];
-      if (pick('stale') === true || newer !== undefined || /stale|newer|older/i.test(said ?? '')) {
+      if (
+        pick('stale') === true ||
+        newer !== undefined ||
+        /stale|newer|older/i.test(said ?? '')
+      ) {
         return new StalePushError(
-          `Backstage already holds a newer push for this source${newer ? ` (commit ${newer})` : ''}; nothing was changed.` + suffix,
+          `Backstage already holds a newer push for this source${newer ? ` (commit ${newer})` : ''}; nothing was changed.` +
+            suffix,
           d,
           typeof newer === 'string' ? newer : undefined,
         );
       }
       const list = (pick('conflicts') as unknown[] | undefined) ?? [
-        { entityRef: pick('entityRef'), owner: pick('owner') ?? pick('ownedBy') ?? pick('ownerSourceKey') },
+        {
+          entityRef: pick('entityRef'),
+          owner: pick('owner') ?? pick('ownedBy') ?? pick('ownerSourceKey'),
+        },
       ];
       const conflicts = list.map(c => {
         const x = (c ?? {}) as Record<string, unknown>;
-        const owner = x.owner ?? x.ownedBy ?? x.ownerSourceKey ?? x.sourceKey ?? x.locationKey;
-        return { entityRef: x.entityRef as string | undefined, owner: owner as string | undefined };
+        const owner =
+          x.owner ??
+          x.ownedBy ??
+          x.ownerSourceKey ??
+          x.sourceKey ??
+          x.locationKey;
+        return {
+          entityRef: x.entityRef as string | undefined,
+          owner: owner as string | undefined,
+        };
       });
       const names = conflicts
         .filter(c => c.entityRef || c.owner)
-        .map(c => `${c.entityRef ?? 'an entity'}${c.owner ? ` (owned by ${c.owner})` : ''}`)
+        .map(
+          c =>
+            `${c.entityRef ?? 'an entity'}${c.owner ? ` (owned by ${c.owner})` : ''}`,
+        )
         .join(', ');
       return new ConflictHttpError(
-        `Conflict (409): ${names || 'an entity'} already belongs to another source; rename the entity or remove it there first.` + suffix,
+        `Conflict (409): ${names || 'an entity'} already belongs to another source; rename the entity or remove it there first.` +
+          suffix,
         d,
         conflicts,
       );
@@ -242,16 +331,26 @@ export class HttpClient {
       const problems = (pick('problems') as Problem[] | undefined) ?? [];
       if (status === 422 || problems.length > 0) {
         return new UnprocessableHttpError(
-          `Backstage rejected the files (${status}): ${problems.length} problem(s).` + (problems.length ? '' : suffix),
+          `Backstage rejected the files (${status}): ${problems.length} problem(s).` +
+            (problems.length ? '' : suffix),
           d,
           problems,
         );
       }
     }
     if (status === 404) {
-      return new HttpError('not-found', `${details.method} ${new URL(details.url).pathname} answered 404.` + suffix, d);
+      return new HttpError(
+        'not-found',
+        `${details.method} ${new URL(details.url).pathname} answered 404.` +
+          suffix,
+        d,
+      );
     }
-    return new HttpError('status', `${details.method} ${details.url} answered ${status}.` + suffix, d);
+    return new HttpError(
+      'status',
+      `${details.method} ${details.url} answered ${status}.` + suffix,
+      d,
+    );
   }
 }
 

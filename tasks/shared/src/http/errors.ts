@@ -109,13 +109,22 @@ export function classifyNetworkError(error: unknown): {
   retryable: boolean;
 } {
   const name = (error as { name?: string })?.name;
-  if (name === 'TimeoutError') return { kind: 'timeout', code: 'TIMEOUT', retryable: true };
+  if (name === 'TimeoutError')
+    return { kind: 'timeout', code: 'TIMEOUT', retryable: true };
   const code = errorCode(error) ?? 'UNKNOWN';
-  if (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
+  if (
+    TLS_CODES.has(code) ||
+    code.startsWith('ERR_SSL_') ||
+    code.startsWith('ERR_TLS_')
+  ) {
     return { kind: 'tls', code, retryable: false };
   }
   if (code === 'ENOTFOUND') return { kind: 'dns', code, retryable: false };
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT') {
+  if (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'ETIMEDOUT'
+  ) {
     return { kind: 'timeout', code, retryable: true };
   }
   return { kind: 'connection', code, retryable: true };

@@ -1,3 +1,9 @@
-export { HttpClient, serverMessage, type HttpClientOptions, type HttpRequest, type HttpResponse } from './client';
+export {
+  HttpClient,
+  serverMessage,
+  type HttpClientOptions,
+  type HttpRequest,
+  type HttpResponse,
+} from './client';
 export * from './errors';
 export * from './retry';

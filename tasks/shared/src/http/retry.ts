@@ -24,8 +24,15 @@ export function isRetryableStatus(status: number): boolean {
  * parallel pipelines that failed together do not come back together.
  * `attempt` is 0 for the first retry.
  */
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const exponential = Math.min(
+    policy.maxDelayMs,
+    policy.baseDelayMs * 2 ** attempt,
+  );
   return Math.round(exponential / 2 + random() * (exponential / 2));
 }
 
@@ -33,7 +40,10 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
  * `Retry-After` in milliseconds: either delta-seconds or an HTTP date.
  * Undefined when absent or unreadable; 0 for a date in the past.
  */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);

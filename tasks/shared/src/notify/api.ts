@@ -12,7 +12,11 @@ import { HttpClient, type HttpClientOptions } from '../http';
 const CATALOG = '/api/catalog';
 
 /** `kind:namespace/name` → its parts (lower-cased refs as the catalog writes them). */
-export function parseRef(ref: string): { kind: string; namespace: string; name: string } {
+export function parseRef(ref: string): {
+  kind: string;
+  namespace: string;
+  name: string;
+} {
   const m = /^([^:]+):(?:([^/]+)\/)?(.+)$/.exec(ref);
   if (!m) throw new Error(`'${ref}' is not an entity ref`);
   return { kind: m[1], namespace: m[2] ?? 'default', name: m[3] };
@@ -50,7 +54,11 @@ export class BackstageApi {
 
   /** The catalog's own `POST /api/catalog/refresh` (it also refreshes the entity's Location ancestors). */
   async refresh(entityRef: string): Promise<void> {
-    await this.http.request({ method: 'POST', path: `${CATALOG}/refresh`, body: { entityRef } });
+    await this.http.request({
+      method: 'POST',
+      path: `${CATALOG}/refresh`,
+      body: { entityRef },
+    });
   }
 
   /** `GET /api/catalog/entities/by-name/{kind}/{namespace}/{name}`; undefined on 404. */

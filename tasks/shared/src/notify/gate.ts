@@ -15,7 +15,8 @@ export function decideGate(input: {
   branchFilter: string;
   runOnPullRequests: boolean;
 }): GateDecision {
-  const isPullRequest = input.reason === 'PullRequest' || input.branch.startsWith('refs/pull/');
+  const isPullRequest =
+    input.reason === 'PullRequest' || input.branch.startsWith('refs/pull/');
   if (isPullRequest && !input.runOnPullRequests) {
     return {
       act: false,
@@ -29,7 +30,9 @@ export function decideGate(input: {
   const filter = input.branchFilter.trim();
   if (filter === '*') return { act: true };
   if (filter === 'default') {
-    const wanted = input.defaultBranch ? [shortBranchName(input.defaultBranch)] : ['main', 'master'];
+    const wanted = input.defaultBranch
+      ? [shortBranchName(input.defaultBranch)]
+      : ['main', 'master'];
     if (wanted.includes(branch)) return { act: true };
     return {
       act: false,
@@ -38,7 +41,10 @@ export function decideGate(input: {
         "Set branchFilter to '*' or to a list of branches to act on other branches.",
     };
   }
-  const patterns = filter.split(',').map(p => shortBranchName(p.trim())).filter(Boolean);
+  const patterns = filter
+    .split(',')
+    .map(p => shortBranchName(p.trim()))
+    .filter(Boolean);
   if (picomatch(patterns)(branch)) return { act: true };
   return {
     act: false,
@@ -50,10 +56,19 @@ export function decideGate(input: {
  * The repository's default branch from Azure DevOps (`GET …/_apis/git/repositories/{id}`)
  * with the job's System.AccessToken; undefined when it cannot be told.
  */
-export async function resolveDefaultBranch(source: SourceInfo, reporter: Reporter): Promise<string | undefined> {
+export async function resolveDefaultBranch(
+  source: SourceInfo,
+  reporter: Reporter,
+): Promise<string | undefined> {
   if (source.defaultBranch) return source.defaultBranch;
   const repository = source.repositoryId || source.repositoryName;
-  if (!source.systemAccessToken || !source.organizationUrl || !source.project || !repository) return undefined;
+  if (
+    !source.systemAccessToken ||
+    !source.organizationUrl ||
+    !source.project ||
+    !repository
+  )
+    return undefined;
   const client = new HttpClient({
     baseUrl: normalizeOrganizationUrl(source.organizationUrl),
     token: source.systemAccessToken,
@@ -70,7 +85,9 @@ export async function resolveDefaultBranch(source: SourceInfo, reporter: Reporte
     });
     return body?.defaultBranch;
   } catch (error) {
-    reporter.debug(`Could not read the default branch from Azure DevOps: ${(error as Error).message}`);
+    reporter.debug(
+      `Could not read the default branch from Azure DevOps: ${(error as Error).message}`,
+    );
     return undefined;
   }
 }

@@ -1,5 +1,10 @@
 export { runNotify } from './run';
-export { normalizeNotifyOptions, DEFAULT_CATALOG_FILES, type NotifyOptions, type SourceInfo } from './options';
+export {
+  normalizeNotifyOptions,
+  DEFAULT_CATALOG_FILES,
+  type NotifyOptions,
+  type SourceInfo,
+} from './options';
 export { exitCodeOf, type NotifyResult } from './result';
 export { renderSummary, entityPageUrl } from './summary';
 export { decideGate } from './gate';

@@ -1,5 +1,6 @@
 import type { BackstageConnection } from '../auth/types';
 import type { RetryPolicy } from '../http';
+import { DEFAULT_CATALOG_PATTERNS } from '../validate';
 
 /** Where the files come from: the pipeline's variables (or CLI flags) as plain data. */
 export interface SourceInfo {
@@ -59,14 +60,20 @@ export interface NotifyOptions {
   /** Base URL of the Backstage frontend, for entity links. Default: the connection URL. */
   appBaseUrl?: string;
   /** Tuning of the HTTP client (tests use short delays). */
-  http?: { requestTimeoutMs?: number; retry?: Partial<RetryPolicy>; pollIntervalMs?: number };
+  http?: {
+    requestTimeoutMs?: number;
+    retry?: Partial<RetryPolicy>;
+    pollIntervalMs?: number;
+  };
 }
 
-export const DEFAULT_CATALOG_FILES = ['**/catalog-info.yaml', '**/catalog-info.yml'];
+/** The validate task's defaults: `catalog-info.yaml`/`.yml` anywhere. */
+export const DEFAULT_CATALOG_FILES = DEFAULT_CATALOG_PATTERNS;
 
 /** Fills defaults and rejects options that cannot work, naming the input to fix. */
 export function normalizeNotifyOptions(
-  partial: Partial<NotifyOptions> & Pick<NotifyOptions, 'connection' | 'source'>,
+  partial: Partial<NotifyOptions> &
+    Pick<NotifyOptions, 'connection' | 'source'>,
 ): NotifyOptions {
   const mode = partial.mode ?? 'push';
   if (mode !== 'push' && mode !== 'refresh') {
@@ -74,7 +81,9 @@ export function normalizeNotifyOptions(
   }
   const timeoutSeconds = partial.timeoutSeconds ?? 300;
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
-    throw new Error(`timeoutSeconds must be a positive number of seconds (got '${String(partial.timeoutSeconds)}')`);
+    throw new Error(
+      `timeoutSeconds must be a positive number of seconds (got '${String(partial.timeoutSeconds)}')`,
+    );
   }
   const source = partial.source;
   const missing = (
@@ -87,16 +96,22 @@ export function normalizeNotifyOptions(
     ] as const
   ).filter(([key]) => !source[key]);
   if (mode === 'push' && missing.length > 0) {
-    throw new Error(`The push source is incomplete; set ${missing.map(([, where]) => where).join(', ')}.`);
+    throw new Error(
+      `The push source is incomplete; set ${missing.map(([, where]) => where).join(', ')}.`,
+    );
   }
   if (!partial.connection.url) {
-    throw new Error('backstageConnection has no URL: set the Backstage base URL on the service connection (or --url).');
+    throw new Error(
+      'backstageConnection has no URL: set the Backstage base URL on the service connection (or --url).',
+    );
   }
   return {
     mode,
     connection: partial.connection,
     rootDirectory: partial.rootDirectory ?? process.cwd(),
-    catalogFiles: partial.catalogFiles?.length ? partial.catalogFiles : DEFAULT_CATALOG_FILES,
+    catalogFiles: partial.catalogFiles?.length
+      ? partial.catalogFiles
+      : DEFAULT_CATALOG_FILES,
     paths: partial.paths,
     source,
     waitForProcessing: partial.waitForProcessing ?? true,

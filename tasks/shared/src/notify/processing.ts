@@ -13,11 +13,17 @@ export function judgeProcessing(
   reporter: Reporter,
 ): NotifyResult {
   result.processing = states;
-  const say = (message: string) => (options.failOnProcessingErrors ? reporter.error(message) : reporter.warn(message));
+  const say = (message: string) =>
+    options.failOnProcessingErrors
+      ? reporter.error(message)
+      : reporter.warn(message);
   const failed = states.filter(s => s.state === 'failed');
   const pending = states.filter(s => s.state === 'pending');
   for (const state of failed) {
-    for (const error of state.errors) say(`${state.entityRef}: the catalog reported ${error.name}: ${error.message}`);
+    for (const error of state.errors)
+      say(
+        `${state.entityRef}: the catalog reported ${error.name}: ${error.message}`,
+      );
   }
   if (timedOut && pending.length > 0) {
     say(
@@ -39,7 +45,10 @@ export function judgeProcessing(
   result.message = `${done}; ${parts.join(', ')}.`;
   if (options.failOnProcessingErrors) {
     result.status = 'failed';
-    result.error = { kind: failed.length ? 'processing' : 'timeout', message: result.message };
+    result.error = {
+      kind: failed.length ? 'processing' : 'timeout',
+      message: result.message,
+    };
   } else {
     result.status = 'warnings';
   }

@@ -8,7 +8,8 @@ import { waitForPush } from './wait';
 import { judgeProcessing } from './processing';
 import { entityPageUrl } from './summary';
 
-const key = (p: Problem) => `${p.file}:${p.line}:${p.column}:${p.rule}:${p.message}`;
+const key = (p: Problem) =>
+  `${p.file}:${p.line}:${p.column}:${p.rule}:${p.message}`;
 
 /** Push mode: send the files, report the changes, wait for processing. */
 export async function pushFiles(
@@ -31,13 +32,20 @@ export async function pushFiles(
       buildId: s.buildId,
       buildUrl: s.buildUrl,
     },
-    files: files.map(f => ({ path: f.path, content: f.content })),
+    // Valid UTF-8 here: local validation has rejected anything else.
+    files: files.map(f => ({
+      path: f.path,
+      content: f.content.toString('utf8'),
+    })),
   };
-  reporter.info(`${options.dryRun ? 'Dry run: asking' : 'Pushing'} ${files.length} file(s) to ${options.connection.url} …`);
+  reporter.info(
+    `${options.dryRun ? 'Dry run: asking' : 'Pushing'} ${files.length} file(s) to ${options.connection.url} …`,
+  );
   const response = await api.push(request, options.dryRun);
   const seen = new Set(result.problems.map(key));
   for (const problem of response.problems) {
-    if (seen.has(key(problem)) || SILENCED_RULES.includes(problem.rule)) continue;
+    if (seen.has(key(problem)) || SILENCED_RULES.includes(problem.rule))
+      continue;
     reporter.problem(problem);
     result.problems.push(problem);
   }
@@ -53,7 +61,11 @@ export async function pushFiles(
   // The server's lists are the truth about which entities exist (a relative Location,
   // for one, is resolved into its targets rather than kept as an entity).
   const appBaseUrl = options.appBaseUrl ?? options.connection.url;
-  result.entities = [...response.added, ...response.updated, ...response.unchanged].map(ref => ({
+  result.entities = [
+    ...response.added,
+    ...response.updated,
+    ...response.unchanged,
+  ].map(ref => ({
     ref,
     url: entityPageUrl(appBaseUrl, ref),
   }));
@@ -65,7 +77,10 @@ export async function pushFiles(
     ['Updated', response.updated],
     ['Removed', response.removed],
   ] as const) {
-    if (refs.length > 0) reporter.info(`${options.dryRun ? `Would be ${label.toLowerCase()}` : label}: ${refs.join(', ')}`);
+    if (refs.length > 0)
+      reporter.info(
+        `${options.dryRun ? `Would be ${label.toLowerCase()}` : label}: ${refs.join(', ')}`,
+      );
   }
   if (options.dryRun) {
     result.status = 'succeeded';
@@ -73,7 +88,10 @@ export async function pushFiles(
     reporter.info(result.message);
     return result;
   }
-  if (!response.applied) reporter.info(`Commit ${response.commit} was already pushed; nothing changed.`);
+  if (!response.applied)
+    reporter.info(
+      `Commit ${response.commit} was already pushed; nothing changed.`,
+    );
   const pushed = `Pushed ${response.sourceKey} at ${response.commit.slice(0, 12)}: ${counts}`;
   if (!options.waitForProcessing) {
     result.status = 'succeeded';

@@ -30,7 +30,8 @@ export async function refreshEntities(
   reporter: Reporter,
 ): Promise<NotifyResult> {
   const byFile = new Map<string, ValidatedEntity[]>();
-  for (const e of entities) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  for (const e of entities)
+    byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
   const targets: string[] = [];
   const unknownFiles: string[] = [];
   for (const [file, list] of byFile) {
@@ -41,11 +42,23 @@ export async function refreshEntities(
     // New entities in this file: refresh the file's Location so the catalog reads it again.
     const s = options.source;
     const candidates = [
-      repositoryFileUrl({ organizationUrl: s.organizationUrl, project: s.project, repositoryName: s.repositoryName, path: file }),
-      repositoryFileUrl({ organizationUrl: s.organizationUrl, project: s.project, repositoryName: s.repositoryName, path: file, branch: s.branch }),
+      repositoryFileUrl({
+        organizationUrl: s.organizationUrl,
+        project: s.project,
+        repositoryName: s.repositoryName,
+        path: file,
+      }),
+      repositoryFileUrl({
+        organizationUrl: s.organizationUrl,
+        project: s.project,
+        repositoryName: s.repositoryName,
+        path: file,
+        branch: s.branch,
+      }),
     ].map(locationEntityRef);
     let location: string | undefined;
-    for (const candidate of candidates) if (!location && (await api.entity(candidate))) location = candidate;
+    for (const candidate of candidates)
+      if (!location && (await api.entity(candidate))) location = candidate;
     if (location) targets.push(location);
     else if (known.length === 0) unknownFiles.push(file);
   }
@@ -80,7 +93,15 @@ export async function refreshEntities(
     reporter,
     options.http?.pollIntervalMs,
   );
-  const judged = judgeProcessing(options, result, states, timedOut, done, reporter);
-  if (judged.status === 'succeeded' && unknownFiles.length) judged.status = 'warnings';
+  const judged = judgeProcessing(
+    options,
+    result,
+    states,
+    timedOut,
+    done,
+    reporter,
+  );
+  if (judged.status === 'succeeded' && unknownFiles.length)
+    judged.status = 'warnings';
   return judged;
 }

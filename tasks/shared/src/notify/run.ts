@@ -17,7 +17,10 @@ import { entityPageUrl } from './summary';
  * (or ask for a refresh) and wait for the catalog. Never throws for failures users can
  * fix: they come back as `status: 'failed'` with a message, already reported.
  */
-export async function runNotify(options: NotifyOptions, reporter: Reporter): Promise<NotifyResult> {
+export async function runNotify(
+  options: NotifyOptions,
+  reporter: Reporter,
+): Promise<NotifyResult> {
   const result: NotifyResult = {
     status: 'failed',
     mode: options.mode,
@@ -35,36 +38,57 @@ export async function runNotify(options: NotifyOptions, reporter: Reporter): Pro
   const deadline = started + options.timeoutSeconds * 1000;
   try {
     const s = options.source;
-    const isPullRequest = s.reason === 'PullRequest' || s.branch.startsWith('refs/pull/');
+    const isPullRequest =
+      s.reason === 'PullRequest' || s.branch.startsWith('refs/pull/');
     const defaultBranch =
-      options.branchFilter === 'default' && !isPullRequest ? await resolveDefaultBranch(s, reporter) : undefined;
-    const gate = decideGate({ ...options, branch: s.branch, reason: s.reason, defaultBranch });
+      options.branchFilter === 'default' && !isPullRequest
+        ? await resolveDefaultBranch(s, reporter)
+        : undefined;
+    const gate = decideGate({
+      ...options,
+      branch: s.branch,
+      reason: s.reason,
+      defaultBranch,
+    });
     if (!gate.act) {
       reporter.info(gate.reason);
       return { ...result, status: 'skipped', message: gate.reason };
     }
 
-    const files = await findCatalogFiles(options.rootDirectory, options.catalogFiles, options.paths);
+    const files = await findCatalogFiles(
+      options.rootDirectory,
+      options.catalogFiles,
+      options.paths,
+    );
     if (files.length === 0) {
       const message = `No catalog files found (${options.catalogFiles.join(', ')}); nothing to ${options.mode}.`;
       reporter.info(message);
       return { ...result, status: 'no-files', message };
     }
-    reporter.info(`Found ${files.length} catalog file(s): ${files.map(f => f.path).join(', ')}`);
+    reporter.info(
+      `Found ${files.length} catalog file(s): ${files.map(f => f.path).join(', ')}`,
+    );
     const validation = validateRepositoryFiles(options.rootDirectory, files);
     for (const problem of validation.problems) reporter.problem(problem);
     result.problems.push(...validation.problems);
     if (hasErrors(validation.problems)) {
-      const count = validation.problems.filter(p => p.severity === 'error').length;
+      const count = validation.problems.filter(
+        p => p.severity === 'error',
+      ).length;
       result.message = `${count} error(s) in the catalog files; nothing was sent to Backstage. Fix them and run again.`;
       result.error = { kind: 'validation', message: result.message };
       reporter.error(result.message);
       return result;
     }
     const appBaseUrl = options.appBaseUrl ?? options.connection.url;
-    result.entities = validation.entities.map(e => ({ ref: e.ref, url: entityPageUrl(appBaseUrl, e.ref) }));
+    result.entities = validation.entities.map(e => ({
+      ref: e.ref,
+      url: entityPageUrl(appBaseUrl, e.ref),
+    }));
 
-    const token = await backstageToken(options.connection, { timeoutMs: Math.min(60_000, deadline - Date.now()) });
+    const token = await backstageToken(options.connection, {
+      timeoutMs: Math.min(60_000, deadline - Date.now()),
+    });
     reporter.secret(token.token);
     reporter.debug(`Calling Backstage as ${token.principal}`);
     const api = new BackstageApi({
@@ -75,17 +99,31 @@ export async function runNotify(options: NotifyOptions, reporter: Reporter): Pro
       budgetMs: Math.max(1_000, deadline - Date.now()),
       retry: options.http?.retry,
       userAgent: 'stagedoor-notify',
-      onRetry: r => reporter.warn(`${r.reason} from ${r.url}; retrying in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt + 1}).`),
+      onRetry: r =>
+        reporter.warn(
+          `${r.reason} from ${r.url}; retrying in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt + 1}).`,
+        ),
     });
     return options.mode === 'push'
       ? await pushFiles(api, options, files, result, deadline, reporter)
-      : await refreshEntities(api, options, validation.entities, result, deadline, reporter);
+      : await refreshEntities(
+          api,
+          options,
+          validation.entities,
+          result,
+          deadline,
+          reporter,
+        );
   } catch (error) {
     return fail(result, error, reporter);
   }
 }
 
-function fail(result: NotifyResult, error: unknown, reporter: Reporter): NotifyResult {
+function fail(
+  result: NotifyResult,
+  error: unknown,
+  reporter: Reporter,
+): NotifyResult {
   if (error instanceof UnprocessableHttpError) {
     for (const problem of error.problems) reporter.problem(problem);
     result.problems.push(...error.problems);

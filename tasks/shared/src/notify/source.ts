@@ -6,11 +6,14 @@ import type { SourceInfo } from './options';
  * `getVariable` in the task, the environment in the CLI). Missing values stay empty;
  * `normalizeNotifyOptions` names what is missing.
  */
-export function sourceFromVariables(get: (name: string) => string | undefined): SourceInfo {
+export function sourceFromVariables(
+  get: (name: string) => string | undefined,
+): SourceInfo {
   const organizationUrl = get('System.CollectionUri') ?? '';
   const project = get('System.TeamProject') ?? '';
   const buildIdText = get('Build.BuildId');
-  const buildId = buildIdText && /^\d+$/.test(buildIdText) ? Number(buildIdText) : undefined;
+  const buildId =
+    buildIdText && /^\d+$/.test(buildIdText) ? Number(buildIdText) : undefined;
   return {
     organizationUrl,
     project,
@@ -26,7 +29,11 @@ export function sourceFromVariables(get: (name: string) => string | undefined): 
 }
 
 /** `{collection}/{project}/_build/results?buildId={id}`: the run's page. */
-export function buildRunUrl(organizationUrl: string, project: string, buildId?: number): string | undefined {
+export function buildRunUrl(
+  organizationUrl: string,
+  project: string,
+  buildId?: number,
+): string | undefined {
   if (!organizationUrl || !project || buildId === undefined) return undefined;
   try {
     return new URL(

@@ -15,9 +15,21 @@ function problemLine(p: Problem) {
 }
 
 /** The Markdown summary shown on the pipeline run. */
-export function renderSummary(result: NotifyResult, appBaseUrl: string): string {
-  const lines = [`## Backstage catalog ${result.mode}${result.dryRun ? ' (dry run)' : ''}`, '', md(result.message), ''];
-  if (result.sourceKey) lines.push(`Source \`${md(result.sourceKey)}\` at commit \`${md(result.commit ?? '')}\``, '');
+export function renderSummary(
+  result: NotifyResult,
+  appBaseUrl: string,
+): string {
+  const lines = [
+    `## Backstage catalog ${result.mode}${result.dryRun ? ' (dry run)' : ''}`,
+    '',
+    md(result.message),
+    '',
+  ];
+  if (result.sourceKey)
+    lines.push(
+      `Source \`${md(result.sourceKey)}\` at commit \`${md(result.commit ?? '')}\``,
+      '',
+    );
   const states = new Map((result.processing ?? []).map(s => [s.entityRef, s]));
   const rows: string[] = [];
   const groups: [string, string[]][] = [
@@ -29,13 +41,24 @@ export function renderSummary(result: NotifyResult, appBaseUrl: string): string 
   for (const [change, refs] of groups) {
     for (const ref of refs) {
       const state = states.get(ref);
-      const shown = state ? (state.state === 'failed' ? `failed: ${state.errors.map(e => e.message).join('; ')}` : state.state) : '';
-      rows.push(`| [${md(ref)}](${entityPageUrl(appBaseUrl, ref)}) | ${change} | ${md(shown)} |`);
+      const shown = state
+        ? state.state === 'failed'
+          ? `failed: ${state.errors.map(e => e.message).join('; ')}`
+          : state.state
+        : '';
+      rows.push(
+        `| [${md(ref)}](${entityPageUrl(appBaseUrl, ref)}) | ${change} | ${md(shown)} |`,
+      );
     }
   }
   for (const ref of result.removed) rows.push(`| ${md(ref)} | removed | |`);
   if (rows.length > 0) {
-    lines.push('| Entity | Change | Processing |', '| --- | --- | --- |', ...rows, '');
+    lines.push(
+      '| Entity | Change | Processing |',
+      '| --- | --- | --- |',
+      ...rows,
+      '',
+    );
   }
   if (result.problems.length > 0) {
     lines.push('### Problems', '', ...result.problems.map(problemLine), '');

@@ -2,7 +2,8 @@ import type { EntityState } from '@stagedoor/common';
 import type { Reporter } from '../reporter';
 import type { BackstageApi } from './api';
 
-const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms));
+const sleep = (ms: number) =>
+  new Promise<void>(resolve => setTimeout(resolve, ms));
 
 /**
  * Polls the push API's source status until every entity pushed at `commit` is
@@ -25,10 +26,14 @@ export async function waitForPush(
       states = status.entities;
       const pending = states.filter(s => s.state === 'pending');
       if (pending.length === 0) return { states, timedOut: false };
-      reporter.debug(`Waiting for ${pending.length} of ${states.length} entities: ${pending.map(s => s.entityRef).join(', ')}`);
+      reporter.debug(
+        `Waiting for ${pending.length} of ${states.length} entities: ${pending.map(s => s.entityRef).join(', ')}`,
+      );
     } else if (status) {
       // Another push (a newer commit) took over the source: what we sent is no longer the point.
-      reporter.warn(`The source ${sourceKey} now holds commit ${status.commit}; stopped waiting for ${commit}.`);
+      reporter.warn(
+        `The source ${sourceKey} now holds commit ${status.commit}; stopped waiting for ${commit}.`,
+      );
       return { states: status.entities, timedOut: false };
     }
     if (Date.now() + interval > deadline) return { states, timedOut: true };
@@ -49,24 +54,45 @@ export async function waitForEntities(
   reporter: Reporter,
   pollIntervalMs = 2_000,
 ): Promise<{ states: EntityState[]; timedOut: boolean }> {
-  const states = new Map<string, EntityState>(refs.map(ref => [ref, { entityRef: ref, state: 'pending', errors: [] }]));
+  const states = new Map<string, EntityState>(
+    refs.map(ref => [ref, { entityRef: ref, state: 'pending', errors: [] }]),
+  );
   let interval = pollIntervalMs;
   for (;;) {
     for (const state of states.values()) {
       if (state.state !== 'pending') continue;
       const entity = (await api.entity(state.entityRef)) as
-        | { status?: { items?: { level?: string; type?: string; error?: { name?: string; message?: string } }[] } }
+        | {
+            status?: {
+              items?: {
+                level?: string;
+                type?: string;
+                error?: { name?: string; message?: string };
+              }[];
+            };
+          }
         | undefined;
       if (!entity) continue;
       const errors = (entity.status?.items ?? [])
         .filter(i => i.level === 'error')
-        .map(i => ({ name: i.error?.name ?? i.type ?? 'Error', message: i.error?.message ?? 'processing failed' }));
-      states.set(state.entityRef, { entityRef: state.entityRef, state: errors.length ? 'failed' : 'processed', errors });
+        .map(i => ({
+          name: i.error?.name ?? i.type ?? 'Error',
+          message: i.error?.message ?? 'processing failed',
+        }));
+      states.set(state.entityRef, {
+        entityRef: state.entityRef,
+        state: errors.length ? 'failed' : 'processed',
+        errors,
+      });
     }
     const pending = [...states.values()].filter(s => s.state === 'pending');
-    if (pending.length === 0) return { states: [...states.values()], timedOut: false };
-    reporter.debug(`Waiting for ${pending.map(s => s.entityRef).join(', ')} to appear in the catalog`);
-    if (Date.now() + interval > deadline) return { states: [...states.values()], timedOut: true };
+    if (pending.length === 0)
+      return { states: [...states.values()], timedOut: false };
+    reporter.debug(
+      `Waiting for ${pending.map(s => s.entityRef).join(', ')} to appear in the catalog`,
+    );
+    if (Date.now() + interval > deadline)
+      return { states: [...states.values()], timedOut: true };
     await sleep(interval);
     interval = Math.min(interval * 1.5, 10_000);
   }
