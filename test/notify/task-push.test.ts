@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { rmSync } from 'node:fs';
 import { runTask } from '../fixtures/agent';
+import { startFakeAzureDevOps } from '../fixtures/azure-devops';
 import { buildTasks, tokenEndpoint } from './helpers';
 import {
   TOKEN,
@@ -194,6 +195,49 @@ describe('BackstageCatalogNotify@1 push mode', function () {
     assert.equal(run.log.length, 1, run.log.join('\n'));
     assert.match(run.log[0], /No catalog files found/);
     assert.equal(run.variables.STAGEDOOR_NOTIFY_RAN, 'true');
+  });
+
+  it('acts on the default branch Azure DevOps reports for the repository', async () => {
+    const ado = await startFakeAzureDevOps({
+      projects: [{ name: 'shop', repositories: ['trunky'] }],
+      bearerTokens: { 'job-access-token': { displayName: 'Build Service' } },
+    });
+    try {
+      const project = ado.state.project('shop');
+      const repository = ado.state.repository(project, 'trunky');
+      repository.defaultBranch = 'refs/heads/trunk';
+      const repo = makeRepo({ 'catalog-info.yaml': component('trunky') });
+      const run = (branch: string) =>
+        runTask(TASK, {
+          inputs: {
+            backstageConnection: 'backstage-prod',
+            waitForProcessing: 'false',
+          },
+          endpoints: tokenEndpoint(backend.baseUrl),
+          variables: buildVariables('trunky', {
+            'System.CollectionUri': `${ado.orgUrl}/`,
+            'Build.Repository.ID': repository.id,
+            'Build.SourceBranch': branch,
+          }),
+          systemAccessToken: 'job-access-token',
+          sourcesDirectory: repo,
+        });
+      const main = await run('refs/heads/main');
+      assert.match(
+        main.resultMessage ?? '',
+        /branch 'main' is not the repository's default branch \(trunk\)/,
+      );
+      const trunk = await run('refs/heads/trunk');
+      assert.equal(trunk.result, 'Succeeded', trunk.stdout + trunk.stderr);
+      assert.match(trunk.resultMessage ?? '', /1 added/);
+      assert.ok(
+        ado.requests.some(
+          r => r.method === 'GET' && /_apis\/git\/repositories\//.test(r.path),
+        ),
+      );
+    } finally {
+      await ado.close();
+    }
   });
 
   it('skips pull-request builds and other branches with the reason', async () => {
