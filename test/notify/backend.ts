@@ -29,7 +29,9 @@ export interface NotifyBackendOptions {
   /** Extra push principals allowed by the push rules. */
   principals?: string[];
   /** Merged over `catalog`. */
-  catalog?: Record<string, unknown>;
+  catalog?: JsonObject;
+  /** Hosts the URL reader may read (`backend.reading.allow`). */
+  reading?: string[];
 }
 
 export async function startNotifyBackend(
@@ -38,6 +40,7 @@ export async function startNotifyBackend(
   const data: JsonObject = {
     backend: {
       baseUrl: 'http://localhost:0',
+      reading: { allow: (options.reading ?? []).map(host => ({ host })) },
       database: { client: 'better-sqlite3', connection: ':memory:' },
       auth: {
         externalAccess: [

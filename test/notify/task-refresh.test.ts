@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { runTask } from '../fixtures/agent';
 import {
@@ -21,25 +23,52 @@ describe('BackstageCatalogNotify@1 refresh mode', function () {
   this.timeout(180_000);
   let backend: NotifyBackend;
   let repo: string;
+  // A stand-in for the Azure DevOps file URL the pull-based provider registers
+  // (`{org}/{project}/_git/{repo}?path=/catalog-info.yaml`), served on loopback.
+  let served = component('old-name');
+  let git: Server;
+  let organizationUrl: string;
 
   before(async () => {
     buildTasks();
+    git = createServer((req, res) => {
+      const ok =
+        req.url === '/contoso/shop/_git/renamed?path=/catalog-info.yaml';
+      res
+        .writeHead(ok ? 200 : 404, { 'content-type': 'text/yaml' })
+        .end(ok ? served : 'not found');
+    });
+    await new Promise<void>(resolve => git.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(git.address() as AddressInfo).port}`;
+    organizationUrl = `http://${host}/contoso`;
     repo = makeRepo({
       'catalog-info.yaml': component('pulled', { description: 'before' }),
     });
     backend = await startNotifyBackend({
       catalog: {
         processingInterval: { hours: 1 },
-        locations: [{ type: 'file', target: join(repo, 'catalog-info.yaml') }],
+        locations: [
+          { type: 'file', target: join(repo, 'catalog-info.yaml') },
+          {
+            type: 'url',
+            target: `${organizationUrl}/shop/_git/renamed?path=/catalog-info.yaml`,
+          },
+        ],
       },
+      reading: [host],
     });
     await eventually(
       () => backend.entity('component:default/pulled'),
       'the registered entity',
     );
+    await eventually(
+      () => backend.entity('component:default/old-name'),
+      'the entity read from the URL',
+    );
   });
   after(async () => {
     await backend?.stop();
+    await new Promise(resolve => git?.close(resolve));
     removeRepos();
   });
 
@@ -69,6 +98,28 @@ describe('BackstageCatalogNotify@1 refresh mode', function () {
       'the refreshed description',
       60_000,
     );
+  });
+
+  it("refreshes the file's Location when all its entities are new", async () => {
+    served = component('new-name');
+    const renamed = makeRepo({ 'catalog-info.yaml': served });
+    const run = await runTask(TASK, {
+      inputs: { backstageConnection: 'backstage-prod', mode: 'refresh' },
+      endpoints: tokenEndpoint(backend.baseUrl),
+      variables: buildVariables('renamed', {
+        'System.CollectionUri': `${organizationUrl}/`,
+      }),
+      sourcesDirectory: renamed,
+      timeoutMs: 120_000,
+    });
+    assert.equal(run.result, 'Succeeded', run.stdout + run.stderr);
+    assert.ok(
+      run.log.some(l =>
+        /^Refresh requested: location:default\/generated-[0-9a-f]{40}$/.test(l),
+      ),
+      run.stdout,
+    );
+    assert.ok(await backend.entity('component:default/new-name'));
   });
 
   it('warns about files the catalog does not know, with what to do', async () => {

@@ -41,21 +41,22 @@ export async function refreshEntities(
     if (known.length === list.length) continue;
     // New entities in this file: refresh the file's Location so the catalog reads it again.
     const s = options.source;
-    const candidates = [
-      repositoryFileUrl({
-        organizationUrl: s.organizationUrl,
-        project: s.project,
-        repositoryName: s.repositoryName,
-        path: file,
-      }),
-      repositoryFileUrl({
-        organizationUrl: s.organizationUrl,
-        project: s.project,
-        repositoryName: s.repositoryName,
-        path: file,
-        branch: s.branch,
-      }),
-    ].map(locationEntityRef);
+    // Without the repository's coordinates (a CLI run outside a pipeline) the Location's
+    // URL cannot be known.
+    const candidates =
+      s.organizationUrl && s.project && s.repositoryName
+        ? [undefined, s.branch || undefined]
+            .map(branch =>
+              repositoryFileUrl({
+                organizationUrl: s.organizationUrl,
+                project: s.project,
+                repositoryName: s.repositoryName,
+                path: file,
+                branch,
+              }),
+            )
+            .map(locationEntityRef)
+        : [];
     let location: string | undefined;
     for (const candidate of candidates)
       if (!location && (await api.entity(candidate))) location = candidate;
