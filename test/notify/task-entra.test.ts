@@ -23,6 +23,10 @@ const WIF = {
   clientId: '0a6c1f5e-1111-4c3b-9d7e-5f0c2a1b3c4d',
   objectId: '9f1e2d3c-1111-4b5a-8c7d-6e5f4a3b2c1d',
 };
+const MSI = {
+  clientId: '0a6c1f5e-3333-4c3b-9d7e-5f0c2a1b3c4d',
+  objectId: '9f1e2d3c-3333-4b5a-8c7d-6e5f4a3b2c1d',
+};
 const SPN = {
   clientId: '0a6c1f5e-2222-4c3b-9d7e-5f0c2a1b3c4d',
   objectId: '9f1e2d3c-2222-4b5a-8c7d-6e5f4a3b2c1d',
@@ -55,6 +59,7 @@ describe('BackstageCatalogNotify@1 with Microsoft Entra ID', function () {
       certificatePem: certificate.cert,
       secret: 'spn-secret-value',
     });
+    entra.registerApp({ tenantId: TENANT, ...MSI, managedIdentity: true });
     // The backend runs in this process, and its JWKS client (jose 5, node:https with the
     // global agent) must trust the test certificate, as the task's process does through
     // NODE_EXTRA_CA_CERTS.
@@ -76,6 +81,7 @@ describe('BackstageCatalogNotify@1 with Microsoft Entra ID', function () {
       principals: [
         `external:entra:${WIF.objectId}`,
         `external:entra:${SPN.objectId}`,
+        `external:entra:${MSI.objectId}`,
       ],
     });
   });
@@ -118,7 +124,12 @@ describe('BackstageCatalogNotify@1 with Microsoft Entra ID', function () {
       },
       systemAccessToken: entra.systemAccessToken,
       sourcesDirectory: repo,
-      env: { NODE_EXTRA_CA_CERTS: entra.caFile },
+      env: {
+        NODE_EXTRA_CA_CERTS: entra.caFile,
+        // What App Service (and the agent on it) sets for a managed identity.
+        IDENTITY_ENDPOINT: entra.identityEndpoint,
+        IDENTITY_HEADER: entra.identityHeader,
+      },
       timeoutMs: 120_000,
     });
   }
@@ -193,6 +204,20 @@ describe('BackstageCatalogNotify@1 with Microsoft Entra ID', function () {
           r.status === 200,
       ),
     );
+  });
+
+  it("pushes with the agent's managed identity", async () => {
+    const arm: AgentEndpoint = {
+      url: 'https://management.azure.com/',
+      scheme: 'ManagedServiceIdentity',
+      parameters: { tenantid: TENANT },
+    };
+    const result = await run('managed', arm);
+    assert.equal(result.result, 'Succeeded', result.stdout + result.stderr);
+    assert.ok(
+      entra.requests.some(r => r.path === '/msi/token' && r.status === 200),
+    );
+    assert.ok(await backend.entity('component:default/managed'));
   });
 
   it('names the Entra application when Backstage refuses its token', async () => {
