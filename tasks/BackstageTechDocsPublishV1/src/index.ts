@@ -1,96 +1,72 @@
 /**
  * BackstageTechDocsPublish@1: reads the inputs and the Azure RM service
  * connection, calls the core, turns the result into the task result.
+ * The core is loaded after the inputs are read, so a misconfigured step fails at once.
  */
 import * as tl from 'azure-pipelines-task-lib/task';
 import type { AzureRmConnection } from '../../shared/src/auth/types';
-import { createAzureCredential } from '../../shared/src/auth/azure';
-import type { Reporter } from '../../shared/src/reporter';
-import { StorageTarget, publishTechDocs } from '../../shared/src/techdocs';
+import { azureRmConnection } from '../../shared/src/pipeline/connections';
+import {
+  fail,
+  setSecret,
+  taskReporter,
+} from '../../shared/src/pipeline/reporter';
 
-const reporter: Reporter = {
-  info: m => console.log(m),
-  warn: m => tl.warning(m),
-  error: m => tl.error(m),
-  problem: p =>
-    tl.logIssue(tl.IssueType.Error, p.message, p.file, p.line, p.column),
-  debug: m => tl.debug(m),
-  secret: v => tl.setSecret(v),
-};
+/** Where to publish, before any credential object exists. */
+type Target =
+  | { containerName: string; connectionString: string }
+  | {
+      containerName: string;
+      accountName: string;
+      connection: AzureRmConnection;
+    };
 
-function azureRmConnection(id: string): AzureRmConnection {
-  const scheme = tl.getEndpointAuthorizationScheme(
-    id,
-    false,
-  ) as AzureRmConnection['scheme'];
-  const param = (name: string) =>
-    tl.getEndpointAuthorizationParameter(id, name, true) || undefined;
-  const cert = param('servicePrincipalCertificate');
-  return {
-    id,
-    scheme,
-    tenantId: param('tenantid'),
-    clientId: param('serviceprincipalid'),
-    clientSecret:
-      param('authenticationType') === 'spnCertificate'
-        ? undefined
-        : param('serviceprincipalkey'),
-    clientCertificate: cert,
-    authorityHost:
-      tl.getEndpointDataParameter(id, 'environmentAuthorityUrl', true) ||
-      undefined,
-    oidcRequestUri: tl.getVariable('System.OidcRequestUri'),
-    systemAccessToken:
-      tl.getVariable('System.AccessToken') ||
-      tl.getEndpointAuthorizationParameter(
-        'SYSTEMVSSCONNECTION',
-        'AccessToken',
-        true,
-      ),
-  };
-}
-
-function storageTarget(): StorageTarget {
+function storageTarget(): Target {
   const containerName = tl.getInput('containerName', true)!.trim();
   const connectionString = tl.getInput('connectionString')?.trim();
-  const endpointId = tl.getInput('azureSubscription');
   if (connectionString) {
-    tl.setSecret(connectionString);
-    for (const part of connectionString.split(';'))
-      if (/^(AccountKey|SharedAccessSignature)=/i.test(part))
-        tl.setSecret(part.slice(part.indexOf('=') + 1));
+    setSecret(connectionString);
+    for (const part of connectionString.split(';')) {
+      if (/^(AccountKey|SharedAccessSignature)=/i.test(part)) {
+        setSecret(part.slice(part.indexOf('=') + 1));
+      }
+    }
     return { connectionString, containerName };
   }
-  if (!endpointId)
+  const endpointId = tl.getInput('azureSubscription');
+  if (!endpointId) {
     throw new Error(
       'Set azureSubscription (an Azure Resource Manager service connection) and storageAccount, or connectionString for an emulator.',
     );
+  }
   const accountName = tl.getInput('storageAccount')?.trim();
-  if (!accountName)
+  if (!accountName) {
     throw new Error(
       'storageAccount is required with azureSubscription: the name of the storage account (e.g. contosotechdocs).',
     );
+  }
   return {
     accountName,
     containerName,
-    credential: createAzureCredential(azureRmConnection(endpointId)),
+    connection: azureRmConnection(endpointId),
   };
 }
 
 async function run() {
   try {
     const concurrency = Number(tl.getInput('concurrency') || '16');
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
       throw new Error(
         `concurrency must be a whole number from 1 to 64 (got '${tl.getInput('concurrency')}').`,
       );
-    const result = await publishTechDocs({
+    }
+    const target = storageTarget();
+    const inputs = {
       sourceDir:
         tl.getPathInput('sourceDir') ||
         tl.getVariable('Build.SourcesDirectory') ||
         process.cwd(),
       entityRef: tl.getInput('entityRef')?.trim() || undefined,
-      storage: storageTarget(),
       generate: tl.getInput('generate') ? tl.getBoolInput('generate') : true,
       siteDir: tl.getInput('siteDir') || undefined,
       omitTechdocsCorePlugin: tl.getBoolInput('omitTechdocsCorePlugin'),
@@ -106,7 +82,23 @@ async function run() {
       dryRun: tl.getBoolInput('dryRun'),
       etag: tl.getVariable('Build.SourceVersion'),
       workDir: tl.getVariable('Agent.TempDirectory'),
-      reporter,
+    };
+    const [{ publishTechDocs }, { createAzureCredential }] = await Promise.all([
+      import('../../shared/src/techdocs/index.js'),
+      import('../../shared/src/auth/azure.js'),
+    ]);
+    const storage =
+      'connection' in target
+        ? {
+            accountName: target.accountName,
+            containerName: target.containerName,
+            credential: createAzureCredential(target.connection),
+          }
+        : target;
+    const result = await publishTechDocs({
+      ...inputs,
+      storage,
+      reporter: taskReporter,
     });
     tl.setVariable('filesUploaded', String(result.uploaded), false, true);
     tl.setVariable('filesDeleted', String(result.deleted), false, true);
@@ -118,10 +110,7 @@ async function run() {
         : 'No TechDocs in this repository',
     );
   } catch (error) {
-    tl.setResult(
-      tl.TaskResult.Failed,
-      error instanceof Error ? error.message : String(error),
-    );
+    fail(error);
   }
 }
 

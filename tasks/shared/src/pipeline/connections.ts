@@ -1,28 +1,19 @@
 /**
- * Reads the Backstage service connection (and the Azure RM connection it may name)
- * with azure-pipelines-task-lib into the plain types of the core.
+ * Service connections read with task-lib into the plain types of the core
+ * (`../auth/types`). Only task entry files import this folder.
  */
 import * as tl from 'azure-pipelines-task-lib/task';
-import type {
-  AzureRmConnection,
-  BackstageConnection,
-} from '../../shared/src/auth/types';
+import type { AzureRmConnection, BackstageConnection } from '../auth/types';
+import { setSecret, systemAccessToken } from './reporter';
 
-/** task-lib refuses multi-line secrets (a PEM): mask each line that carries key material. */
-export function setSecret(value: string) {
-  const lines = value.split(/\r?\n/).map(l => l.trim());
-  if (lines.length === 1) return tl.setSecret(value);
-  for (const line of lines)
-    if (line.length >= 8 && !line.startsWith('-----')) tl.setSecret(line);
-}
-
-const SCHEMES = [
+const SCHEMES: AzureRmConnection['scheme'][] = [
   'WorkloadIdentityFederation',
   'ServicePrincipal',
   'ManagedServiceIdentity',
 ];
 
-function azureRmConnection(id: string): AzureRmConnection {
+/** The Azure Resource Manager connection with endpoint id `id`, its secrets masked. */
+export function azureRmConnection(id: string): AzureRmConnection {
   const scheme = tl.getEndpointAuthorizationScheme(id, true);
   if (!scheme) {
     throw new Error(
@@ -30,7 +21,7 @@ function azureRmConnection(id: string): AzureRmConnection {
         'input to it (the agent only hands a task the connections that are its inputs) and authorize the pipeline to use it.',
     );
   }
-  if (!SCHEMES.includes(scheme)) {
+  if (!SCHEMES.includes(scheme as AzureRmConnection['scheme'])) {
     throw new Error(
       `The Azure Resource Manager connection '${id}' uses scheme ${scheme}; supported: ${SCHEMES.join(', ')}.`,
     );
@@ -51,14 +42,7 @@ function azureRmConnection(id: string): AzureRmConnection {
       tl.getEndpointDataParameter(id, 'environmentAuthorityUrl', true) ||
       undefined,
     oidcRequestUri: tl.getVariable('System.OidcRequestUri') || undefined,
-    systemAccessToken:
-      tl.getVariable('System.AccessToken') ||
-      tl.getEndpointAuthorizationParameter(
-        'SYSTEMVSSCONNECTION',
-        'AccessToken',
-        true,
-      ) ||
-      undefined,
+    systemAccessToken: systemAccessToken(),
   };
   for (const secret of [
     connection.clientSecret,
@@ -70,7 +54,7 @@ function azureRmConnection(id: string): AzureRmConnection {
   return connection;
 }
 
-/** The `backstageConnection` input as a {@link BackstageConnection}. */
+/** The task's `backstageConnection` input (a "Backstage" service connection) as a {@link BackstageConnection}. */
 export function backstageConnection(): BackstageConnection {
   const id = tl.getInput('backstageConnection', true)!;
   const url = tl.getEndpointUrl(id, false)!;
