@@ -10,8 +10,6 @@ export interface CliIo {
 export interface CliCommand {
   /** Words that select it, e.g. `['techdocs', 'publish']`. */
   name: string[];
-  /** One line for `stagedoor --help`. */
-  summary: string;
   /** Full help text for `stagedoor <command> --help`. */
   usage: string;
   run(args: string[], io: CliIo): Promise<number>;

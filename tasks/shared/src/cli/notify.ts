@@ -150,15 +150,12 @@ async function run(
 
 export const pushCommand: CliCommand = {
   name: ['push'],
-  summary:
-    "Push the repository's catalog files to Backstage and wait until they are processed",
   usage: `Usage: stagedoor push [paths…] --url <Backstage URL> --token <token> --organization <org URL> --project <name> --repository <name> [--branch …] [--commit …] [--build-id …] [--no-wait] [--dry-run] [--format text|json]\n${FLAGS}`,
   run: (args, io) => run('push', args, io),
 };
 
 export const refreshCommand: CliCommand = {
   name: ['refresh'],
-  summary: "Ask Backstage to refresh the repository's entities now",
   usage: `Usage: stagedoor refresh [paths…] --url <Backstage URL> --token <token> [--organization …] [--project …] [--repository …]\n${FLAGS}`,
   run: (args, io) => run('refresh', args, io),
 };

@@ -82,8 +82,6 @@ function textReporter(io: CliIo, verbose: boolean): Reporter {
 /** `stagedoor techdocs publish`: the task's core outside pipelines. */
 export const techdocsPublishCommand: CliCommand = {
   name: ['techdocs', 'publish'],
-  summary:
-    'Build the docs with MkDocs and publish them to Azure Blob Storage, incrementally',
   usage: USAGE,
   async run(args, io) {
     const flags = parse(args);

@@ -157,7 +157,6 @@ function textReporter(io: CliIo, flags: Flags): Reporter {
 /** `stagedoor validate`: the validate task's engine for laptops and other CI systems. */
 export const validateCommand: CliCommand = {
   name: ['validate'],
-  summary: 'Validate catalog-info.yaml files with line-level errors',
   usage: USAGE,
   async run(args, io) {
     const flags = parseFlags(args);
