@@ -14,7 +14,8 @@ import { cpus } from 'node:os';
 
 const full = process.argv.includes('--full');
 const onlyAt = process.argv.indexOf('--only');
-const only = onlyAt > 0 ? new Set(process.argv[onlyAt + 1].split(',')) : undefined;
+const only =
+  onlyAt > 0 ? new Set(process.argv[onlyAt + 1].split(',')) : undefined;
 const wants = (id: string) => !only || only.has(id);
 
 async function validateRows(): Promise<BenchRow[]> {
@@ -25,9 +26,14 @@ async function validateRows(): Promise<BenchRow[]> {
       figure: `\`stagedoor validate\`, ${r.files} files, process start included (CPU ${seconds(r.cpuMs)})`,
       value: `${seconds(r.wallMs)}, peak RSS ${megabytes(r.peakRssBytes)}`,
       target: '≤ 3 s, ≤ 300 MB (5,000 files)',
-      alternative: r.alternative.available ? '' : `${r.alternative.name}: ${r.alternative.reason}`,
+      alternative: r.alternative.available
+        ? ''
+        : `${r.alternative.name}: ${r.alternative.reason}`,
       ratio: '–',
-      pass: r.files >= 5000 ? r.wallMs <= 3000 && r.peakRssBytes <= 300 * 1024 * 1024 : null,
+      pass:
+        r.files >= 5000
+          ? r.wallMs <= 3000 && r.peakRssBytes <= 300 * 1024 * 1024
+          : null,
     },
   ];
 }
@@ -43,7 +49,9 @@ async function main() {
       rows.push({
         id,
         figure: 'benchmark failed',
-        value: String(error instanceof Error ? error.message : error).split('\n')[0],
+        value: String(error instanceof Error ? error.message : error).split(
+          '\n',
+        )[0],
         target: '–',
         alternative: '–',
         ratio: '–',
@@ -52,20 +60,33 @@ async function main() {
     }
   };
   await step('P1', async () =>
-    pushRows(await runPushBench(full ? { pushes: 60, sources: 1000 } : {}), full),
+    pushRows(
+      await runPushBench(full ? { pushes: 60, sources: 1000 } : {}),
+      full,
+    ),
   );
   if (process.argv.includes('--postgres')) {
     await step('P2', async () =>
       pushRows(
-        await runPushBench({ database: 'postgres', pushes: 5, sources: full ? 1000 : 50 }),
+        await runPushBench({
+          database: 'postgres',
+          pushes: 5,
+          sources: full ? 1000 : 50,
+        }),
         full,
       ).filter(r => r.id === 'P2'),
     );
   }
   await step('P3', validateRows);
-  await step('P4', async () => techdocsRows(await runTechDocsBench({ pages: full ? 1000 : 200 }), full));
-  await step('P5', async () => packageRows(await runPackageBench({ runs: full ? 21 : 7 })));
-  await step('P6', async () => startupRows(await runStartupBench({ runs: full ? 5 : 3 })));
+  await step('P4', async () =>
+    techdocsRows(await runTechDocsBench({ pages: full ? 1000 : 200 }), full),
+  );
+  await step('P5', async () =>
+    packageRows(await runPackageBench({ runs: full ? 21 : 7 })),
+  );
+  await step('P6', async () =>
+    startupRows(await runStartupBench({ runs: full ? 5 : 3 })),
+  );
 
   console.log(
     `\nStagedoor benchmarks, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, ` +

@@ -20,7 +20,9 @@ export async function runStartupBench(options: { runs?: number } = {}) {
   return { coldMs: times[0], warmMedianMs: median(warm), warmMs: warm };
 }
 
-export function startupRows(result: Awaited<ReturnType<typeof runStartupBench>>): BenchRow[] {
+export function startupRows(
+  result: Awaited<ReturnType<typeof runStartupBench>>,
+): BenchRow[] {
   return [
     {
       id: 'P6',

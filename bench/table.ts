@@ -24,16 +24,28 @@ export function median(values: number[]): number {
 
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  const index = Math.min(
+    sorted.length - 1,
+    Math.ceil((p / 100) * sorted.length) - 1,
+  );
   return sorted[Math.max(0, index)];
 }
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-export const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+export const megabytes = (bytes: number) =>
+  `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** Renders rows as a Markdown table (what the README carries). */
 export function renderTable(rows: BenchRow[]): string {
-  const header = ['id', 'figure', 'measured', 'target', 'alternative (same run)', 'ratio', 'result'];
+  const header = [
+    'id',
+    'figure',
+    'measured',
+    'target',
+    'alternative (same run)',
+    'ratio',
+    'result',
+  ];
   const lines = [
     `| ${header.join(' | ')} |`,
     `|${header.map(() => '---').join('|')}|`,

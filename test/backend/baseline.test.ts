@@ -1,5 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { BackendApp, DEV_TOKEN, eventually, startBackendApp } from '../fixtures/backendApp';
+import {
+  BackendApp,
+  DEV_TOKEN,
+  eventually,
+  startBackendApp,
+} from '../fixtures/backendApp';
 import {
   dropDatabases,
   postgresDatabaseConfig,
@@ -20,12 +25,20 @@ const SAMPLES = [
 
 /** The entity names once every sample entity is in the catalog. */
 async function sampleEntities(app: BackendApp): Promise<string[] | undefined> {
-  const res = await fetch(`${app.baseUrl}/api/catalog/entities?fields=kind,metadata.name`, {
-    headers: { Authorization: `Bearer ${DEV_TOKEN}` },
-  });
+  const res = await fetch(
+    `${app.baseUrl}/api/catalog/entities?fields=kind,metadata.name`,
+    {
+      headers: { Authorization: `Bearer ${DEV_TOKEN}` },
+    },
+  );
   if (res.status !== 200) return undefined;
-  const body = (await res.json()) as { kind: string; metadata: { name: string } }[];
-  const names = body.map(e => `${e.kind}:${e.metadata.name}`.toLowerCase()).sort();
+  const body = (await res.json()) as {
+    kind: string;
+    metadata: { name: string };
+  }[];
+  const names = body
+    .map(e => `${e.kind}:${e.metadata.name}`.toLowerCase())
+    .sort();
   return SAMPLES.every(n => names.includes(n)) ? names : undefined;
 }
 
@@ -42,8 +55,13 @@ describe('the baseline backend', function () {
     });
 
     it('serves the sample entities to the development token', async () => {
-      const names = await eventually(() => sampleEntities(app), 60_000, 'the sample entities');
-      for (const sample of SAMPLES) assert.ok(names.includes(sample), `${sample} is missing`);
+      const names = await eventually(
+        () => sampleEntities(app),
+        60_000,
+        'the sample entities',
+      );
+      for (const sample of SAMPLES)
+        assert.ok(names.includes(sample), `${sample} is missing`);
     });
 
     it('rejects calls without a token', async () => {
@@ -53,7 +71,8 @@ describe('the baseline backend', function () {
 
     it('prints where it listens and how to call it', async () => {
       await eventually(
-        async () => (app.output().includes(`Bearer ${DEV_TOKEN}`) ? true : undefined),
+        async () =>
+          app.output().includes(`Bearer ${DEV_TOKEN}`) ? true : undefined,
         10_000,
         'the start-up banner',
       );
@@ -67,7 +86,9 @@ describe('the baseline backend', function () {
     const prefix = uniquePrefix();
     before(async function () {
       url = requirePostgres(this);
-      app = await startBackendApp({ config: { backend: { database: postgresDatabaseConfig(url, prefix) } } });
+      app = await startBackendApp({
+        config: { backend: { database: postgresDatabaseConfig(url, prefix) } },
+      });
     });
     after(async () => {
       await app?.stop();
@@ -75,7 +96,11 @@ describe('the baseline backend', function () {
     });
 
     it('serves the sample entities from PostgreSQL', async () => {
-      const names = await eventually(() => sampleEntities(app!), 60_000, 'the sample entities');
+      const names = await eventually(
+        () => sampleEntities(app!),
+        60_000,
+        'the sample entities',
+      );
       assert.ok(names.includes('component:checkout-web'));
     });
   });

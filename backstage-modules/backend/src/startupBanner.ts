@@ -1,4 +1,7 @@
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 
 /**
  * Prints, once the backend is up, where it listens and how to call it with the
@@ -16,12 +19,15 @@ export default createBackendModule({
       },
       async init({ config, lifecycle, logger }) {
         const baseUrl = config.getString('backend.baseUrl');
-        const staticAccess = (config.getOptionalConfigArray('backend.auth.externalAccess') ?? []).find(
-          entry => entry.getString('type') === 'static',
-        );
+        const staticAccess = (
+          config.getOptionalConfigArray('backend.auth.externalAccess') ?? []
+        ).find(entry => entry.getString('type') === 'static');
         lifecycle.addStartupHook(() => {
           logger.info(`Stagedoor backend listening on ${baseUrl}`);
-          if (staticAccess && config.getOptionalBoolean('stagedoor.printDevToken')) {
+          if (
+            staticAccess &&
+            config.getOptionalBoolean('stagedoor.printDevToken')
+          ) {
             // Printed to stdout, not the logger: the logger redacts secret config values,
             // and this token exists only in the development config.
             const token = staticAccess.getString('options.token');

@@ -10,7 +10,9 @@ main(process.argv.slice(2), {
     process.exitCode = code;
   },
   error => {
-    process.stderr.write(`stagedoor: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `stagedoor: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = 2;
   },
 );

@@ -22,7 +22,10 @@ export interface Reporter {
 
 /** A reporter that keeps everything, for callers that format output themselves. */
 export class CollectingReporter implements Reporter {
-  readonly lines: { level: 'info' | 'warn' | 'error' | 'debug'; message: string }[] = [];
+  readonly lines: {
+    level: 'info' | 'warn' | 'error' | 'debug';
+    message: string;
+  }[] = [];
   readonly problems: Problem[] = [];
   readonly secrets: string[] = [];
   info(message: string) {

@@ -20,7 +20,9 @@ export const pushSourceSchema = z.object({
   /** Branch the files were read from, `refs/heads/main` or `main` (Build.SourceBranch). */
   branch: z.string().min(1),
   /** Full commit SHA the files were read at (Build.SourceVersion). */
-  commit: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'commit must be a hexadecimal commit SHA'),
+  commit: z
+    .string()
+    .regex(/^[0-9a-fA-F]{7,64}$/, 'commit must be a hexadecimal commit SHA'),
   /**
    * Build id (Build.BuildId). Build ids increase within an organization, so they order
    * pushes: a push with a lower build id than the last applied one for the source is stale.
