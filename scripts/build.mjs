@@ -1,4 +1,5 @@
-// Bundles the `stagedoor` CLI and each pipeline task into one CommonJS file apiece.
+// Bundles the `stagedoor` CLI and each pipeline task into CommonJS files: the task's
+// entry (with task-lib) and, when the task has one, its lazily loaded core.
 // Runs on `npm ci` (prepare), before `npm test`, and before packaging.
 import { build } from 'esbuild';
 import { cpSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -58,6 +59,19 @@ function assertOneTaskLib(task, metafile) {
   }
 }
 
+/** The core bundle must not load task-lib: the entry's copy owns the secret store. */
+function assertNoTaskLib(task, metafile) {
+  if (
+    Object.keys(metafile.inputs).some(i =>
+      i.includes('azure-pipelines-task-lib/'),
+    )
+  ) {
+    throw new Error(
+      `tasks/${task}: src/core.ts pulls in azure-pipelines-task-lib; only the entry (src/index.ts) may load it`,
+    );
+  }
+}
+
 /** Replaces `outdir` with `staging`; retries when a concurrent build swapped its own in meanwhile. */
 function swapIn(staging, outdir) {
   for (let attempt = 1; ; attempt++) {
@@ -87,15 +101,31 @@ for (const name of readdirSync(join(root, 'tasks'))) {
   // build is in progress then see the old bundle or the new one, never an empty folder.
   const staging = join(taskDir, `dist.building-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
+  // A task's src/core.ts (what its entry loads after reading the inputs) becomes a
+  // second file, dist/core.js: starting the task then parses only task-lib and the
+  // entry, and a failing input check never pays for the core's dependencies.
+  const core = join(taskDir, 'src/core.ts');
+  const hasCore = existsSync(core);
   jobs.push(
-    build({
-      ...common,
-      entryPoints: [entry],
-      outfile: join(staging, 'index.js'),
-      metafile: true,
-    })
-      .then(result => {
+    Promise.all([
+      build({
+        ...common,
+        entryPoints: [entry],
+        outfile: join(staging, 'index.js'),
+        metafile: true,
+        external: [...common.external, ...(hasCore ? ['./core.js'] : [])],
+      }),
+      hasCore &&
+        build({
+          ...common,
+          entryPoints: [core],
+          outfile: join(staging, 'core.js'),
+          metafile: true,
+        }),
+    ])
+      .then(([result, coreResult]) => {
         assertOneTaskLib(name, result.metafile);
+        if (coreResult) assertNoTaskLib(name, coreResult.metafile);
         cpSync(join(taskLibDir, 'lib.json'), join(staging, 'lib.json'));
         if (existsSync(join(taskLibDir, 'Strings'))) {
           cpSync(join(taskLibDir, 'Strings'), join(staging, 'Strings'), {

@@ -40,7 +40,7 @@ async function run() {
       renderSummary,
       runNotify,
       sourceFromVariables,
-    } = await import('../../shared/src/notify/index.js');
+    } = await import('./core.js');
     const source = sourceFromVariables(name => tl.getVariable(name));
     source.systemAccessToken = systemAccessToken();
     const options = normalizeNotifyOptions({ ...inputs, source });

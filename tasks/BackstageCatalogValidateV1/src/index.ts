@@ -49,7 +49,7 @@ async function run() {
           ? backstageConnection()
           : undefined,
     };
-    const { runValidate } = await import('../../shared/src/validate/index.js');
+    const { runValidate } = await import('./core.js');
     const outcome = await runValidate(options, taskReporter);
     tl.setVariable(
       'entityCount',

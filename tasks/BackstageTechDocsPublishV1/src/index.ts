@@ -83,10 +83,9 @@ async function run() {
       etag: tl.getVariable('Build.SourceVersion'),
       workDir: tl.getVariable('Agent.TempDirectory'),
     };
-    const [{ publishTechDocs }, { createAzureCredential }] = await Promise.all([
-      import('../../shared/src/techdocs/index.js'),
-      import('../../shared/src/auth/azure.js'),
-    ]);
+    const { publishTechDocs, createAzureCredential } = await import(
+      './core.js'
+    );
     const storage =
       'connection' in target
         ? {
