@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { Problem } from '@stagedoor/common';
 import { CliCommand, CliIo, UsageError } from './io';
@@ -19,8 +20,8 @@ Options:
   --organization <url>   Organization URL, e.g. https://dev.azure.com/contoso (env SYSTEM_COLLECTIONURI)
   --project <name>       Team project (env SYSTEM_TEAMPROJECT)
   --repository <name>    Repository name (env BUILD_REPOSITORY_NAME)
-  --branch <ref>         Branch, e.g. refs/heads/main (env BUILD_SOURCEBRANCH)
-  --commit <sha>         Commit the files were read at (env BUILD_SOURCEVERSION)
+  --branch <ref>         Branch, e.g. refs/heads/main (env BUILD_SOURCEBRANCH; default: the checkout's)
+  --commit <sha>         Commit the files were read at (env BUILD_SOURCEVERSION; default: the checkout's HEAD)
   --build-id <n>         Build id, orders pushes (env BUILD_BUILDID)
   --root <dir>           Repository root (default: the current directory)
   --files <globs>        Comma-separated globs (default: **/catalog-info.yaml,**/catalog-info.yml)
@@ -107,6 +108,13 @@ async function run(
   source.repositoryName = values.repository ?? source.repositoryName;
   source.branch = values.branch ?? source.branch;
   source.commit = values.commit ?? source.commit;
+  if (!source.branch || !source.commit) {
+    // On a laptop: the checkout itself says which branch and commit the files are at.
+    const git = localGit(values.root ?? io.cwd);
+    source.branch ||= git.branch ?? '';
+    source.commit ||= git.commit ?? '';
+  }
+
   if (values['build-id'] !== undefined) {
     if (!/^\d+$/.test(values['build-id']))
       throw new UsageError('--build-id must be a whole number');
@@ -159,3 +167,23 @@ export const refreshCommand: CliCommand = {
   usage: `Usage: stagedoor refresh [paths…] --url <Backstage URL> --token <token> [--organization …] [--project …] [--repository …]\n${FLAGS}`,
   run: (args, io) => run('refresh', args, io),
 };
+
+/** Branch and commit of a local git checkout; empty outside one. */
+function localGit(dir: string): { branch?: string; commit?: string } {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', ['-C', dir, ...args], {
+        encoding: 'utf8',
+        timeout: 5_000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const branch = git('symbolic-ref', '--short', '-q', 'HEAD');
+  return {
+    branch: branch ? `refs/heads/${branch}` : undefined,
+    commit: git('rev-parse', 'HEAD'),
+  };
+}
