@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../tasks/shared/src/cli';
@@ -156,6 +156,54 @@ describe('stagedoor push and stagedoor refresh', function () {
     );
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(run.json().refreshed, ['component:default/cli-orders']);
+  });
+
+  it('takes the branch and commit from the local checkout, and refuses an older commit after a newer one', async () => {
+    const repo = makeRepo({ 'catalog-info.yaml': component('cli-laptop') });
+    // Committer dates are what orders pushes without a build id; make them distinct.
+    let date = Date.parse('2026-01-01T00:00:00Z');
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: repo,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'dev',
+          GIT_AUTHOR_EMAIL: 'dev@example.com',
+          GIT_COMMITTER_NAME: 'dev',
+          GIT_COMMITTER_EMAIL: 'dev@example.com',
+          GIT_COMMITTER_DATE: new Date((date += 60_000)).toISOString(),
+        },
+      }).trim();
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-q', '-m', 'first');
+    const older = git('rev-parse', 'HEAD');
+    git('commit', '-q', '--allow-empty', '-m', 'second');
+    const where = [
+      '--url',
+      backend.baseUrl,
+      '--token',
+      TOKEN,
+      '--organization',
+      'https://dev.azure.com/contoso',
+      '--project',
+      'shop',
+      '--repository',
+      'cli-laptop',
+      '--no-wait',
+      '--format',
+      'json',
+    ];
+    const newer = await stagedoor(['push', ...where], repo);
+    assert.equal(newer.code, 0, newer.stderr);
+    assert.equal(newer.json().sourceKey, 'contoso/shop/cli-laptop@main');
+    assert.equal(newer.json().commit, git('rev-parse', 'HEAD'));
+    // The branch moved back to the first commit: an older commit than the one applied.
+    git('checkout', '-q', '-B', 'main', older);
+    const stale = await stagedoor(['push', ...where], repo);
+    assert.equal(stale.code, 1, stale.stdout);
+    assert.match(stale.stderr, /newer|stale/i);
   });
 
   it('exits 1 with the failure class when something was not applied', async () => {

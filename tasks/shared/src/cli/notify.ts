@@ -112,7 +112,11 @@ async function run(
     // On a laptop: the checkout itself says which branch and commit the files are at.
     const git = localGit(values.root ?? io.cwd);
     source.branch ||= git.branch ?? '';
-    source.commit ||= git.commit ?? '';
+    if (!source.commit && git.commit) {
+      source.commit = git.commit;
+      // Without a build id, the server orders pushes of a source by commit time.
+      source.commitTime = git.commitTime;
+    }
   }
 
   if (values['build-id'] !== undefined) {
@@ -168,8 +172,12 @@ export const refreshCommand: CliCommand = {
   run: (args, io) => run('refresh', args, io),
 };
 
-/** Branch and commit of a local git checkout; empty outside one. */
-function localGit(dir: string): { branch?: string; commit?: string } {
+/** Branch, commit and committer date of a local git checkout; empty outside one. */
+function localGit(dir: string): {
+  branch?: string;
+  commit?: string;
+  commitTime?: string;
+} {
   const git = (...args: string[]) => {
     try {
       return execFileSync('git', ['-C', dir, ...args], {
@@ -185,5 +193,6 @@ function localGit(dir: string): { branch?: string; commit?: string } {
   return {
     branch: branch ? `refs/heads/${branch}` : undefined,
     commit: git('rev-parse', 'HEAD'),
+    commitTime: git('show', '-s', '--format=%cI', 'HEAD'),
   };
 }

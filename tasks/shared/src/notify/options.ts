@@ -20,6 +20,8 @@ export interface SourceInfo {
   commit: string;
   /** Build.BuildId. */
   buildId?: number;
+  /** Committer date of `commit` (ISO 8601): orders pushes that carry no build id. */
+  commitTime?: string;
   /** Link to the run: `{collection}{project}/_build/results?buildId={id}`. */
   buildUrl?: string;
   /** Build.Reason: `PullRequest` marks a pull-request build. */

@@ -31,6 +31,7 @@ export async function pushFiles(
       commit: s.commit,
       buildId: s.buildId,
       buildUrl: s.buildUrl,
+      commitTime: s.commitTime,
     },
     // Valid UTF-8 here: local validation has rejected anything else.
     files: files.map(f => ({
