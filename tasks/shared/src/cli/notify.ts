@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import type { Problem } from '@stagedoor/common';
-import { CliCommand, CliIo, UsageError } from './io';
+import { CliCommand, CliIo, UsageError, textReporter } from './io';
 import {
   exitCodeOf,
   normalizeNotifyOptions,
@@ -11,7 +10,6 @@ import {
   type NotifyOptions,
 } from '../notify';
 import { envName } from '../notify/env';
-import type { Reporter } from '../reporter';
 
 const FLAGS = `
 Options:
@@ -64,24 +62,6 @@ function parse(args: string[]) {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-}
-
-/** Plain text on stderr; `--format json` keeps stdout for the result. */
-function textReporter(io: CliIo, verbose: boolean): Reporter {
-  const secrets: string[] = [];
-  const mask = (text: string) =>
-    secrets.reduce((t, s) => t.split(s).join('***'), text);
-  return {
-    info: m => io.stderr(`${mask(m)}\n`),
-    warn: m => io.stderr(`warning: ${mask(m)}\n`),
-    error: m => io.stderr(`error: ${mask(m)}\n`),
-    problem: (p: Problem) =>
-      io.stderr(
-        `${p.file}:${p.line}:${p.column}: ${p.severity}: ${mask(p.message)} (${p.rule})\n`,
-      ),
-    debug: m => (verbose ? io.stderr(`debug: ${mask(m)}\n`) : undefined),
-    secret: s => (s ? secrets.push(s) : undefined),
-  };
 }
 
 async function run(
@@ -153,7 +133,9 @@ async function run(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const reporter = textReporter(io, Boolean(io.env.STAGEDOOR_VERBOSE));
+  const reporter = textReporter(io, {
+    verbose: Boolean(io.env.STAGEDOOR_VERBOSE),
+  });
   reporter.secret(token);
   const result = await runNotify(options, reporter);
   if (format === 'json') io.stdout(`${JSON.stringify(result, null, 2)}\n`);

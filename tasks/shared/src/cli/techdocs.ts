@@ -1,10 +1,8 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Problem } from '@stagedoor/common';
-import type { Reporter } from '../reporter';
 import { StorageTarget, publishTechDocs } from '../techdocs';
-import { CliCommand, CliIo, UsageError } from './io';
+import { CliCommand, UsageError, textReporter } from './io';
 
 const USAGE = `Usage: stagedoor techdocs publish --container <name> (--storage-account <name> | --connection-string <…>) [options]
 
@@ -61,24 +59,6 @@ function parse(args: string[]) {
   }
 }
 
-/** Plain text on stderr, secrets masked; stdout is kept for `--format json`. */
-function textReporter(io: CliIo, verbose: boolean): Reporter {
-  const secrets: string[] = [];
-  const mask = (text: string) =>
-    secrets.reduce((t, s) => t.split(s).join('***'), text);
-  return {
-    info: m => io.stderr(`${mask(m)}\n`),
-    warn: m => io.stderr(`warning: ${mask(m)}\n`),
-    error: m => io.stderr(`error: ${mask(m)}\n`),
-    problem: (p: Problem) =>
-      io.stderr(
-        `${p.file}:${p.line}:${p.column}: ${p.severity}: ${mask(p.message)}\n`,
-      ),
-    debug: m => (verbose ? io.stderr(`debug: ${mask(m)}\n`) : undefined),
-    secret: s => (s ? secrets.push(s) : undefined),
-  };
-}
-
 /** `stagedoor techdocs publish`: the task's core outside pipelines. */
 export const techdocsPublishCommand: CliCommand = {
   name: ['techdocs', 'publish'],
@@ -102,7 +82,7 @@ export const techdocsPublishCommand: CliCommand = {
         `--concurrency must be a whole number from 1 to 64 (got '${flags.concurrency}')`,
       );
     }
-    const reporter = textReporter(io, flags.verbose ?? false);
+    const reporter = textReporter(io, { verbose: flags.verbose });
     let storage: StorageTarget;
     if (flags['storage-account']) {
       storage = {

@@ -2,7 +2,6 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import type { Problem } from '@stagedoor/common';
-import type { Reporter } from '../reporter';
 import {
   DEFAULT_CATALOG_PATTERNS,
   FailOn,
@@ -11,7 +10,7 @@ import {
   runValidate,
   toJsonProblems,
 } from '../validate';
-import { CliCommand, CliIo, UsageError } from './io';
+import { CliCommand, UsageError, textReporter } from './io';
 import { version as VERSION } from '../../package.json';
 
 const USAGE = `Usage: stagedoor validate [paths…] [options]
@@ -143,17 +142,6 @@ function patternsFor(root: string, cwd: string, flags: Flags): string[] {
   });
 }
 
-function textReporter(io: CliIo, flags: Flags): Reporter {
-  return {
-    info: m => io.stderr(`${m}\n`),
-    warn: m => io.stderr(`warning: ${m}\n`),
-    error: m => io.stderr(`error: ${m}\n`),
-    problem: () => undefined, // printed together at the end, in the chosen format
-    debug: m => (flags.verbose ? io.stderr(`debug: ${m}\n`) : undefined),
-    secret: () => undefined,
-  };
-}
-
 /** `stagedoor validate`: the validate task's engine for laptops and other CI systems. */
 export const validateCommand: CliCommand = {
   name: ['validate'],
@@ -186,7 +174,7 @@ export const validateCommand: CliCommand = {
               }
             : undefined,
         },
-        textReporter(io, flags),
+        textReporter(io, { verbose: flags.verbose, problems: false }),
       );
     } catch (error) {
       if (error instanceof UsageError) throw error;
