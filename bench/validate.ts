@@ -2,9 +2,13 @@
  * `stagedoor validate` over a generated monorepo of N entity files: wall time with process
  * start included, files per second, and the CLI process's peak RSS.
  *
- *   node --import tsx bench/validate.ts --files 5000
+ *   node --import tsx bench/validate.ts --files 5000 [--runs 3]
  *
  * Target (issue 3): 5,000 files in at most 3 s wall, peak RSS at most 300 MB.
+ *
+ * Each run measures the CLI as shipped (worker threads from 200 files on) and, right after,
+ * the same CLI with `--threads 1`; with several runs every figure is the median. The two
+ * outputs must be byte-identical, or the bench throws.
  *
  * The comparison the issue asks for, `@roadiehq/backstage-entity-validator`, is not on the
  * npm registry this project can reach (`npm view` answers 404), so no alternative is measured;
@@ -36,6 +40,9 @@ export interface ValidateBenchResult {
   /** Problems the run reported (the generated files carry a few on purpose). */
   problems: number;
   exitCode: number | null;
+  runs: number;
+  /** The same CLI with `--threads 1`, measured in the same runs (medians). */
+  oneThread: { wallMs: number; cpuMs: number; peakRssBytes: number };
   alternative: { name: string; available: false; reason: string };
   target: { wallMs: number; peakRssBytes: number; met: boolean };
 }
@@ -82,7 +89,10 @@ export function writeBenchRepo(dir: string, files: number) {
 }
 
 /** Runs the built CLI once and measures it; peak RSS comes from the process itself at exit. */
-async function measure(dir: string): Promise<{
+async function measure(
+  dir: string,
+  extraArgs: string[] = [],
+): Promise<{
   wallMs: number;
   cpuMs: number;
   peakRssBytes: number;
@@ -98,7 +108,7 @@ async function measure(dir: string): Promise<{
   const started = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
-    ['--require', preload, cli, 'validate', '--format', 'json'],
+    ['--require', preload, cli, 'validate', '--format', 'json', ...extraArgs],
     {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -126,10 +136,17 @@ async function measure(dir: string): Promise<{
 }
 
 /** Generates `files` entity files in a temporary folder, validates them with the built CLI, reports figures. */
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
 export async function runValidateBench(
-  options: { files?: number } = {},
+  options: { files?: number; runs?: number } = {},
 ): Promise<ValidateBenchResult> {
   const files = options.files ?? 5000;
+  const runs = Math.max(1, options.runs ?? 1);
   if (!existsSync(cli))
     execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], {
       stdio: 'inherit',
@@ -140,7 +157,27 @@ export async function runValidateBench(
   try {
     writeBenchRepo(dir, files);
     await measure(dir); // warm the file system cache: the figure is validation, not a cold disk
-    const run = await measure(dir);
+    const shipped: Awaited<ReturnType<typeof measure>>[] = [];
+    const single: Awaited<ReturnType<typeof measure>>[] = [];
+    for (let i = 0; i < runs; i++) {
+      shipped.push(await measure(dir));
+      single.push(await measure(dir, ['--threads', '1']));
+      if (shipped[i].stdout !== single[i].stdout)
+        throw new Error(
+          'stagedoor validate printed different problems with --threads 1',
+        );
+    }
+    const of = (
+      list: typeof shipped,
+      key: 'wallMs' | 'cpuMs' | 'peakRssBytes',
+    ) => median(list.map(r => r[key]));
+    const run = {
+      wallMs: of(shipped, 'wallMs'),
+      cpuMs: of(shipped, 'cpuMs'),
+      peakRssBytes: of(shipped, 'peakRssBytes'),
+      stdout: shipped[0].stdout,
+      exitCode: shipped[0].exitCode,
+    };
     const problems = (JSON.parse(run.stdout) as unknown[]).length;
     const targetWall = (3000 * files) / 5000;
     return {
@@ -152,6 +189,12 @@ export async function runValidateBench(
       peakRssBytes: run.peakRssBytes,
       problems,
       exitCode: run.exitCode,
+      runs,
+      oneThread: {
+        wallMs: of(single, 'wallMs'),
+        cpuMs: of(single, 'cpuMs'),
+        peakRssBytes: of(single, 'peakRssBytes'),
+      },
       alternative: {
         name: '@roadiehq/backstage-entity-validator',
         available: false,
@@ -173,10 +216,14 @@ async function main() {
   const files = i > 0 ? Number(process.argv[i + 1]) : 5000;
   if (!Number.isInteger(files) || files < 1)
     throw new Error('--files must be a positive whole number');
-  const r = await runValidateBench({ files });
+  const j = process.argv.indexOf('--runs');
+  const runs = j > 0 ? Number(process.argv[j + 1]) : 1;
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error('--runs must be a positive whole number');
+  const r = await runValidateBench({ files, runs });
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
   console.log(
-    `stagedoor validate, ${r.files} files (${r.entities} entities), process start included`,
+    `stagedoor validate, ${r.files} files (${r.entities} entities), process start included${r.runs > 1 ? `, median of ${r.runs} runs` : ''}`,
   );
   console.log(
     `  wall time   ${(r.wallMs / 1000).toFixed(2)} s   (target ≤ ${(r.target.wallMs / 1000).toFixed(2)} s)`,
@@ -189,6 +236,9 @@ async function main() {
     `  peak RSS    ${mb(r.peakRssBytes)}   (target ≤ ${mb(r.target.peakRssBytes)})`,
   );
   console.log(`  problems    ${r.problems} (exit code ${r.exitCode})`);
+  console.log(
+    `  --threads 1 ${(r.oneThread.wallMs / 1000).toFixed(2)} s wall, CPU ${(r.oneThread.cpuMs / 1000).toFixed(2)} s, peak RSS ${mb(r.oneThread.peakRssBytes)} (same output)`,
+  );
   console.log(`  ${r.alternative.name}: ${r.alternative.reason}`);
   console.log(`  target ${r.target.met ? 'met' : 'NOT met'}`);
 }

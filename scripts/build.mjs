@@ -30,12 +30,35 @@ const common = {
   },
 };
 
+// Validation checks many files on worker threads; each dist that validates (the CLI's and
+// the validate task's) needs the worker's entry beside its bundle (see validate/parallel.ts).
+const validateWorker = join(root, 'tasks/shared/src/validate/worker.ts');
+const WORKER_FILE = 'validate-worker.js';
+const buildWorker = outdir =>
+  build({
+    ...common,
+    entryPoints: [validateWorker],
+    outfile: join(outdir, WORKER_FILE),
+  });
+
+const parallelModule = 'tasks/shared/src/validate/parallel.ts';
+/** Whether `module` (a path from the repository root) has code in the bundle, not only an import. */
+function bundles(metafile, module) {
+  return Object.values(metafile.outputs).some(out =>
+    Object.entries(out.inputs).some(
+      ([input, { bytesInOutput }]) =>
+        bytesInOutput > 0 && input.replace(/\\/g, '/').endsWith(module),
+    ),
+  );
+}
+
 const jobs = [
   build({
     ...common,
     entryPoints: [join(root, 'tasks/shared/src/bin.ts')],
     outfile: join(root, 'tasks/shared/dist/cli.js'),
   }),
+  buildWorker(join(root, 'tasks/shared/dist')),
 ];
 
 /**
@@ -123,7 +146,10 @@ for (const name of readdirSync(join(root, 'tasks'))) {
           metafile: true,
         }),
     ])
-      .then(([result, coreResult]) => {
+      .then(async ([result, coreResult]) => {
+        // A core that runs validation starts workers from dist/validate-worker.js.
+        if (coreResult && bundles(coreResult.metafile, parallelModule))
+          await buildWorker(staging);
         assertOneTaskLib(name, result.metafile);
         if (coreResult) assertNoTaskLib(name, coreResult.metafile);
         cpSync(join(taskLibDir, 'lib.json'), join(staging, 'lib.json'));

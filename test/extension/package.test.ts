@@ -1,7 +1,16 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { runTask } from '../fixtures/agent';
+import { manyFilesRepo } from '../tasks/validate/helpers';
 import {
   TASK_FOLDERS,
   TaskJson,
@@ -66,6 +75,51 @@ describe('npm run package', function () {
           entries.includes(`${folder}/dist/lib.json`),
           `${folder}/dist/lib.json`,
         );
+      }
+    });
+
+    it('holds the validation worker beside the validate task, and it runs from there', async () => {
+      assert.ok(
+        entries.includes('BackstageCatalogValidateV1/dist/validate-worker.js'),
+        'BackstageCatalogValidateV1/dist/validate-worker.js',
+      );
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const core = require(
+        join(dir, 'BackstageCatalogValidateV1', 'dist', 'core.js'),
+      ) as typeof import('../../tasks/shared/src/validate');
+      const root = mkdtempSync(join(tmpdir(), 'stagedoor-package-validate-'));
+      try {
+        const files = manyFilesRepo(250);
+        for (const [path, content] of Object.entries(files)) {
+          mkdirSync(dirname(join(root, path)), { recursive: true });
+          writeFileSync(join(root, path), content);
+        }
+        const debug: string[] = [];
+        const reporter = {
+          info: () => {},
+          warn: () => {},
+          error: () => {},
+          problem: () => {},
+          secret: () => {},
+        };
+        const two = await core.runValidate(
+          { root, threads: 2 },
+          { ...reporter, debug: (m: string) => debug.push(m) },
+        );
+        assert.ok(
+          debug.some(m => m.includes('on 2 threads')),
+          debug.join('\n'),
+        );
+        assert.ok(!debug.some(m => m.startsWith('validation worker')));
+        assert.deepEqual(
+          two,
+          await core.runValidate(
+            { root, threads: 1 },
+            { ...reporter, debug: () => {} },
+          ),
+        );
+      } finally {
+        rmSync(root, { recursive: true, force: true });
       }
     });
 

@@ -15,8 +15,9 @@ import { parseYamlFile } from './yamlDocs';
 /**
  * What is kept of a document once it has been checked. The YAML document itself is dropped
  * right away (positions are resolved eagerly), so memory stays flat over thousands of files.
+ * Plain data only: it crosses worker threads when files are checked in parallel.
  */
-interface CheckedDocument {
+export interface CheckedDocument {
   file: string;
   line: number;
   column: number;
@@ -26,13 +27,26 @@ interface CheckedDocument {
   problems: Problem[];
   /** Where metadata.name is, for `entity/duplicate`. */
   nameAt: { line: number; column: number };
-  /** References still to resolve against every file, with their positions. */
+  /** References still to resolve against every file, with their paths and positions. */
   pending: {
     ref: string;
-    message: (live: boolean) => string;
+    path: (string | number)[];
     line: number;
     column: number;
   }[];
+}
+
+/**
+ * The result of {@link checkCatalogFiles}: every rule that needs only one file, for a run of
+ * consecutive files. Plain data (structured-cloneable), so a worker thread can produce it.
+ *
+ * @public
+ */
+export interface CatalogFileChecks {
+  /** Problems of the files themselves (size, encoding, YAML), in file order. */
+  fileProblems: Problem[];
+  /** The documents of the files, in file order. */
+  documents: CheckedDocument[];
 }
 
 const extraRuleIds = new Set<string>(EXTRA_RULES);
@@ -57,7 +71,7 @@ function checkFile(
   options: ValidateOptions,
   problems: Problem[],
   checked: CheckedDocument[],
-) {
+): void {
   const decoded = decodeCatalogFile(
     file.path,
     file.content,
@@ -113,11 +127,7 @@ function checkFile(
         });
       }
       for (const r of extra.pending) {
-        pending.push({
-          ref: r.ref,
-          message: live => unresolvedMessage(r.path, r.ref, live),
-          ...doc.locate(r.path),
-        });
+        pending.push({ ref: r.ref, path: r.path, ...doc.locate(r.path) });
       }
     }
     checked.push({
@@ -135,20 +145,42 @@ function checkFile(
 }
 
 /**
- * Validates catalog files: YAML with positions, the catalog's own rules (same verdict as
- * `POST /api/catalog/validate-entity`), and the extra rules of {@link ValidateOptions}.
- * Pure and synchronous: no I/O except through `options.fileExists`. Never throws on bad
- * input; every problem is a {@link Problem} with file, line and column.
+ * The first phase of {@link validateCatalogFiles}: decodes, parses and checks each file on its
+ * own. Runs of consecutive files can be checked separately (e.g. in worker threads) and handed
+ * to {@link finishCatalogValidation} in file order; the result is the same as checking them all
+ * at once. `options.knownEntityRefs` is not used here.
  *
  * @public
  */
-export function validateCatalogFiles(
-  files: CatalogFile[],
+export function checkCatalogFiles(
+  files: readonly CatalogFile[],
+  options: ValidateOptions = {},
+): CatalogFileChecks {
+  const fileProblems: Problem[] = [];
+  const documents: CheckedDocument[] = [];
+  for (const file of files) checkFile(file, options, fileProblems, documents);
+  return { fileProblems, documents };
+}
+
+/**
+ * The second phase of {@link validateCatalogFiles}: the rules that need every file (duplicate
+ * entities, unresolved references) over the checks of all files, given in file order. Does not
+ * change `checks`, so it can run again, e.g. with `knownEntityRefs` from a live lookup.
+ *
+ * @public
+ */
+export function finishCatalogValidation(
+  checks: readonly CatalogFileChecks[],
   options: ValidateOptions = {},
 ): ValidationResult {
-  const problems: Problem[] = [];
-  const checked: CheckedDocument[] = [];
-  for (const file of files) checkFile(file, options, problems, checked);
+  const problems: Problem[] = checks.flatMap(c => c.fileProblems);
+  const checked = checks.flatMap(c => c.documents);
+  const extra = new Map<CheckedDocument, Problem[]>();
+  const add = (c: CheckedDocument, p: Problem) => {
+    const list = extra.get(c);
+    if (list) list.push(p);
+    else extra.set(c, [p]);
+  };
 
   // Entities defined twice collide in the catalog: the second is rejected as a conflict.
   const repoRefs = new Map<string, CheckedDocument>();
@@ -156,7 +188,7 @@ export function validateCatalogFiles(
     if (!c.ref) continue;
     const first = repoRefs.get(c.ref);
     if (first) {
-      c.problems.push({
+      add(c, {
         file: c.file,
         ...c.nameAt,
         severity: 'error',
@@ -177,13 +209,13 @@ export function validateCatalogFiles(
       if (repoRefs.has(r.ref) || options.knownEntityRefs?.has(r.ref)) continue;
       unresolved.add(r.ref);
       if (level === 'off') continue;
-      c.problems.push({
+      add(c, {
         file: c.file,
         line: r.line,
         column: r.column,
         severity: level,
         rule: 'ref/unresolved',
-        message: r.message(live),
+        message: unresolvedMessage(r.path, r.ref, live),
         entityRef: c.ref,
       });
     }
@@ -191,11 +223,13 @@ export function validateCatalogFiles(
 
   const entities: ValidatedEntity[] = [];
   for (const c of checked) {
-    problems.push(...c.problems);
+    const own = extra.get(c);
+    const docProblems = own ? [...c.problems, ...own] : c.problems;
+    problems.push(...docProblems);
     if (
       c.entity &&
       !c.hasYamlErrors &&
-      !c.problems.some(p => p.severity === 'error')
+      !docProblems.some(p => p.severity === 'error')
     ) {
       entities.push({
         entity: c.entity,
@@ -208,4 +242,19 @@ export function validateCatalogFiles(
   }
   problems.sort(byPosition);
   return { entities, problems, unresolvedRefs: [...unresolved].sort() };
+}
+
+/**
+ * Validates catalog files: YAML with positions, the catalog's own rules (same verdict as
+ * `POST /api/catalog/validate-entity`), and the extra rules of {@link ValidateOptions}.
+ * Pure and synchronous: no I/O except through `options.fileExists`. Never throws on bad
+ * input; every problem is a {@link Problem} with file, line and column.
+ *
+ * @public
+ */
+export function validateCatalogFiles(
+  files: CatalogFile[],
+  options: ValidateOptions = {},
+): ValidationResult {
+  return finishCatalogValidation([checkCatalogFiles(files, options)], options);
 }

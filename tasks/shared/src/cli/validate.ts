@@ -33,6 +33,8 @@ Options:
   --backstage-url <url>      Also look unresolved references up in this Backstage catalog;
                              the token comes from --token or BACKSTAGE_TOKEN.
   --token <token>            Backstage token for --backstage-url.
+  --threads <n>              Threads that check files (default: from 200 files on, one more
+                             per idle core, at most 4). Same result either way.
   --verbose                  Print debug detail on stderr.
 
 Exit codes: 0 no failing problem, 1 failing problems (see --fail-on), 2 bad usage or input.
@@ -49,6 +51,7 @@ interface Flags {
   followLocations: boolean;
   backstageUrl?: string;
   token?: string;
+  threads?: number;
   verbose: boolean;
 }
 
@@ -114,6 +117,15 @@ function parseFlags(args: string[]): Flags {
       case '--token':
         flags.token = value();
         break;
+      case '--threads': {
+        const t = value();
+        if (!/^[1-9][0-9]*$/.test(t))
+          throw new UsageError(
+            `--threads must be a whole number from 1 (got '${t}')`,
+          );
+        flags.threads = Number(t);
+        break;
+      }
       case '--verbose':
         flags.verbose = true;
         break;
@@ -173,6 +185,7 @@ export const validateCommand: CliCommand = {
                 auth: { kind: 'token', token: token! },
               }
             : undefined,
+          threads: flags.threads,
         },
         textReporter(io, { verbose: flags.verbose, problems: false }),
       );

@@ -25,6 +25,11 @@ export interface DiscoverOptions {
   ignore?: string[];
   /** Stop with an error past this many files, so a pattern like `**` cannot read a whole disk. Default 50,000. */
   maxFiles?: number;
+  /**
+   * Called once the patterns matched `count` files, before they are read (Location targets
+   * may add more): lets the caller start what depends on the count, e.g. validation workers.
+   */
+  onMatched?: (count: number) => void;
 }
 
 const isUrl = (s: string) => /^[a-z][a-z0-9+.-]*:/i.test(s);
@@ -92,8 +97,10 @@ export async function discoverCatalogFiles(
   }
   const maxFiles = options.maxFiles ?? 50_000;
   const ignore = [...ALWAYS_IGNORED, ...(options.ignore ?? [])];
+  // Synchronous on purpose: nothing else runs meanwhile, and fast-glob's async walk waits on
+  // the thread pool per folder (5,000 folders: ~0.4 s wall against ~0.2 s in one go).
   const glob = (list: string[]) =>
-    fg(list, {
+    fg.sync(list, {
       cwd: absoluteRoot,
       ignore,
       onlyFiles: true,
@@ -103,9 +110,10 @@ export async function discoverCatalogFiles(
     });
 
   const cleaned = patterns.map(p => p.trim()).filter(Boolean);
-  const queue = (
-    await glob(cleaned.length ? cleaned : DEFAULT_CATALOG_PATTERNS)
+  const queue = glob(
+    cleaned.length ? cleaned : DEFAULT_CATALOG_PATTERNS,
   ).sort();
+  options.onMatched?.(queue.length);
   const files = new Map<string, DiscoveredFile>();
   while (queue.length > 0) {
     const path = queue.shift()!;
@@ -121,7 +129,7 @@ export async function discoverCatalogFiles(
     for (const target of locationTargets(path, content)) {
       if (files.has(target)) continue;
       if (hasGlob(target)) {
-        queue.push(...(await glob([target])).sort());
+        queue.push(...glob([target]).sort());
       } else if (
         existsSync(join(absoluteRoot, target)) &&
         statSync(join(absoluteRoot, target)).isFile()

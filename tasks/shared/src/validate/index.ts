@@ -17,4 +17,12 @@ export {
   summaryLine,
   toJsonProblems,
 } from './format';
-export { findExistingRefs } from './references';
+// ./references (the live lookup) is loaded by runValidate only when it is needed: its auth
+// pulls in the Azure SDKs.
+export {
+  CatalogFileCheckers,
+  measureSpareCores,
+  threadsFor,
+  PARALLEL_THRESHOLD,
+  type CheckerOptions,
+} from './parallel';

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import {
+  checkCatalogFiles,
+  finishCatalogValidation,
   parsePolicyFile,
-  validateCatalogFiles,
+  type CatalogFileChecks,
   type ValidateOptions,
   type ValidationPolicy,
   type ValidationResult,
@@ -10,9 +12,19 @@ import {
 import type { BackstageConnection } from '../auth/types';
 import type { HttpClient } from '../http';
 import type { Reporter } from '../reporter';
-import { DEFAULT_CATALOG_PATTERNS, discoverCatalogFiles } from './discover';
+import {
+  DEFAULT_CATALOG_PATTERNS,
+  discoverCatalogFiles,
+  type DiscoveredFile,
+} from './discover';
+import { cachedExists } from './fileExists';
 import { markdownSummary, summaryLine } from './format';
-import { findExistingRefs } from './references';
+import {
+  CatalogFileCheckers,
+  measureSpareCores,
+  PARALLEL_THRESHOLD,
+  threadsFor,
+} from './parallel';
 
 /** When problems fail the run: on errors (default), on any problem, or never (report only). */
 export type FailOn = 'error' | 'warning' | 'never';
@@ -42,6 +54,11 @@ export interface ValidateRunOptions {
   lookupTimeoutMs?: number;
   /** For tests: the client used for the lookup. */
   lookupClient?: HttpClient;
+  /**
+   * Threads that check files, the main one included (not a task input). Default: one below
+   * 200 files, else one plus one per idle core, up to 4. Either way the result is the same.
+   */
+  threads?: number;
 }
 
 export interface ValidateRunResult {
@@ -80,14 +97,54 @@ function readPolicy(
   );
 }
 
-/** Remembers answers: many entities point at the same folders (and the engine may run twice). */
-function cached(fn: (path: string) => boolean): (path: string) => boolean {
-  const seen = new Map<string, boolean>();
-  return path => {
-    let hit = seen.get(path);
-    if (hit === undefined) seen.set(path, (hit = fn(path)));
-    return hit;
-  };
+/**
+ * Finds the files and checks each on its own (the engine's first phase). Workers, when the
+ * count calls for them, start as soon as the patterns matched, so they load while the files
+ * are read.
+ */
+async function findAndCheck(
+  root: string,
+  patterns: string[],
+  options: ValidateRunOptions,
+  engineOptions: ValidateOptions,
+  reporter: Reporter,
+): Promise<{ files: DiscoveredFile[]; checks: CatalogFileChecks[] }> {
+  let checkers: CatalogFileCheckers | undefined;
+  const spareCores = measureSpareCores();
+  try {
+    const files = await discoverCatalogFiles(root, patterns, {
+      followLocations: options.followLocations ?? true,
+      onMatched: count => {
+        let threads = options.threads;
+        if (threads === undefined) {
+          const spare = spareCores();
+          threads = threadsFor(count, spare);
+          if (count >= PARALLEL_THRESHOLD)
+            reporter.debug(
+              `${count} files, ${spare === Infinity ? 'spare cores unknown' : `${spare.toFixed(1)} spare core(s)`}: checking on ${threads} thread(s).`,
+            );
+        }
+        checkers = new CatalogFileCheckers({
+          root,
+          options: engineOptions,
+          threads,
+          debug: m => reporter.debug(m),
+        });
+      },
+    });
+    if (files.length === 0) return { files, checks: [] };
+    reporter.debug(`Validating ${files.map(f => f.path).join(', ')}`);
+    if (checkers?.workers)
+      reporter.debug(
+        `Checking ${files.length} files on ${checkers.workers + 1} threads.`,
+      );
+    const checks = checkers
+      ? await checkers.check(files)
+      : [checkCatalogFiles(files, engineOptions)];
+    return { files, checks };
+  } finally {
+    checkers?.close();
+  }
 }
 
 /**
@@ -120,22 +177,26 @@ export async function runValidate(
   const strict = options.strict || fromFile.strict || false;
   const failOn = options.failOn ?? 'error';
 
-  const files = await discoverCatalogFiles(
+  const engineOptions: ValidateOptions = {
+    strict,
+    policy,
+    fileExists: cachedExists(p => existsSync(join(root, p))),
+  };
+  const searched = patterns?.length ? patterns : DEFAULT_CATALOG_PATTERNS;
+  const { files, checks } = await findAndCheck(
     root,
-    patterns?.length ? patterns : DEFAULT_CATALOG_PATTERNS,
-    {
-      followLocations: options.followLocations ?? true,
-    },
+    searched,
+    options,
+    engineOptions,
+    reporter,
   );
-  const paths = files.map(f => f.path);
-  const empty: ValidationResult = { entities: [], problems: [] };
   if (files.length === 0) {
     // A quiet no-op: an org-wide decorator runs this in repositories that have no catalog.
-    const message = `No catalog files found (${(patterns?.length ? patterns : DEFAULT_CATALOG_PATTERNS).join(', ')}); nothing to validate.`;
+    const message = `No catalog files found (${searched.join(', ')}); nothing to validate.`;
     reporter.info(message);
     return {
       files: [],
-      result: empty,
+      result: { entities: [], problems: [] },
       errors: 0,
       warnings: 0,
       outcome: 'Succeeded',
@@ -143,20 +204,17 @@ export async function runValidate(
       summary: '',
     };
   }
-  reporter.debug(`Validating ${paths.join(', ')}`);
+  const paths = files.map(f => f.path);
 
-  const engineOptions: ValidateOptions = {
-    strict,
-    policy,
-    fileExists: cached(p => existsSync(join(root, p))),
-  };
-  let result = validateCatalogFiles(files, engineOptions);
+  let result = finishCatalogValidation(checks, engineOptions);
   if (
     options.checkReferences &&
     options.backstage &&
     result.unresolvedRefs?.length
   ) {
     try {
+      // Loaded only here: the lookup's auth pulls in the Azure SDKs, which a plain run never needs.
+      const { findExistingRefs } = await import('./references.js');
       const known = await findExistingRefs(
         options.backstage,
         result.unresolvedRefs,
@@ -169,7 +227,8 @@ export async function runValidate(
       reporter.info(
         `Looked up ${result.unresolvedRefs.length} reference(s) in ${options.backstage.url}: ${known.size} exist.`,
       );
-      result = validateCatalogFiles(files, {
+      // Only the rules across files change with the catalog's answer: no file is parsed again.
+      result = finishCatalogValidation(checks, {
         ...engineOptions,
         knownEntityRefs: known,
       });
