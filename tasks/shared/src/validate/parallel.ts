@@ -10,9 +10,9 @@ import {
   type ValidateOptions,
 } from '@stagedoor/common';
 
-/** Below this many files one thread is faster: a worker costs ~0.3 s of CPU to start and warm up. */
+/** Below this many files one thread is faster: a worker first loads its bundle, compiles the schemas and warms up. */
 export const PARALLEL_THRESHOLD = 200;
-/** More threads than this buy little for catalog files and cost ~25 MB each. */
+/** More threads than this buy little for catalog files; each worker adds ~50 MB of peak RSS. */
 export const MAX_THREADS = 4;
 
 /** What a worker is started with: the options that can cross threads, and the root for `fileExists`. */
