@@ -4,7 +4,10 @@
  * - `busyPuts`: the first uploads get 503 ServerBusy (transient: the SDK retries);
  * - `allowPuts`: after that many uploads reached Azurite, every later one gets the
  *   403 AuthorizationPermissionMismatch an identity without a data role gets (a
- *   run that stops midway).
+ *   run that stops midway);
+ * - `busyLists`: the first List Blobs calls get 503 ServerBusy;
+ * - `cutLists`: the next List Blobs answers stop after half their body (a
+ *   connection lost mid-answer).
  */
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,18 +21,38 @@ export interface FaultProxy {
   refusedPuts: number;
   /** Uploads answered 503. */
   busyPuts: number;
+  /** List Blobs calls answered 503. */
+  busyLists: number;
+  /** List Blobs answers cut off mid-body. */
+  cutLists: number;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(
   azuritePort: number,
-  faults: { allowPuts?: number; busyPuts?: number },
+  faults: {
+    allowPuts?: number;
+    busyPuts?: number;
+    busyLists?: number;
+    cutLists?: number;
+  },
 ): Promise<FaultProxy> {
   const allowPuts = faults.allowPuts ?? Infinity;
-  const state = { passedPuts: 0, refusedPuts: 0, busyPuts: 0 };
+  const state = {
+    passedPuts: 0,
+    refusedPuts: 0,
+    busyPuts: 0,
+    busyLists: 0,
+    cutLists: 0,
+  };
   const server = createServer((req, res) => {
-    if (req.method === 'PUT' && state.busyPuts < (faults.busyPuts ?? 0)) {
-      state.busyPuts++;
+    const isList = req.method === 'GET' && /[?&]comp=list/.test(req.url ?? '');
+    const busy =
+      (req.method === 'PUT' && state.busyPuts < (faults.busyPuts ?? 0)) ||
+      (isList && state.busyLists < (faults.busyLists ?? 0));
+    if (busy) {
+      if (isList) state.busyLists++;
+      else state.busyPuts++;
       req.resume();
       res.writeHead(503, {
         'content-type': 'application/xml',
@@ -64,6 +87,16 @@ export async function startFaultProxy(
       },
       up => {
         res.writeHead(up.statusCode ?? 502, up.headers);
+        if (isList && state.cutLists < (faults.cutLists ?? 0)) {
+          state.cutLists++;
+          const chunks: Buffer[] = [];
+          up.on('data', (chunk: Buffer) => chunks.push(chunk));
+          up.on('end', () => {
+            const body = Buffer.concat(chunks);
+            res.write(body.subarray(0, body.length >> 1), () => res.destroy());
+          });
+          return;
+        }
         up.pipe(res);
       },
     );
@@ -84,6 +117,12 @@ export async function startFaultProxy(
     },
     get busyPuts() {
       return state.busyPuts;
+    },
+    get busyLists() {
+      return state.busyLists;
+    },
+    get cutLists() {
+      return state.cutLists;
     },
     close: () =>
       new Promise<void>(resolve => {

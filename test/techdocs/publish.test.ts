@@ -18,6 +18,7 @@ import {
   publishSite,
   publishTechDocs,
 } from '../../tasks/shared/src/techdocs';
+import { PublishContainerClient } from '../../tasks/shared/src/techdocs/listing';
 import { RunningAzurite, startAzurite } from '../fixtures/azurite';
 import { startFaultProxy } from './faultProxy';
 
@@ -228,6 +229,77 @@ describe('techdocs incremental publish to Azure Blob Storage (Azurite)', functio
       assert.equal(report.uploaded.length, 5);
       assert.equal(proxy.busyPuts, 3);
       assert.equal(proxy.passedPuts, 5);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('lists the same names and Content-MD5 as the SDK, across pages, names XML has to escape included', async () => {
+    const names = [
+      'default/component/payments/a & b/<c>.html',
+      'default/component/payments/"quoted" \'single\'.html',
+      'default/component/payments/größe/ß €.html',
+      'default/component/payments/100% + #hash?.html',
+      'default/component/payments/tab\tand space.html',
+      ...Array.from(
+        { length: 7 },
+        (_, i) => `default/component/payments/p${i}`,
+      ),
+    ];
+    for (const name of names)
+      await container.getBlockBlobClient(name).uploadData(Buffer.from(name));
+    // Committed from blocks: a blob without Content-MD5.
+    const blocks = container.getBlockBlobClient(
+      'default/component/payments/from-blocks.bin',
+    );
+    const blockId = Buffer.from('block-0').toString('base64');
+    await blocks.stageBlock(blockId, Buffer.from('data'), 4);
+    await blocks.commitBlockList([blockId]);
+
+    // A plain ContainerClient lists through the SDK's listBlobsFlat.
+    const viaSdk = await listPublished(
+      BlobServiceClient.fromConnectionString(
+        azurite.connectionString,
+      ).getContainerClient(container.containerName),
+      'default/component/payments/',
+      3,
+    );
+    assert.ok(container instanceof PublishContainerClient);
+    const lean = await listPublished(
+      container,
+      'default/component/payments/',
+      3,
+    );
+    assert.equal(viaSdk.size, names.length + 1);
+    assert.deepEqual([...lean].sort(), [...viaSdk].sort());
+    assert.equal(lean.get('default/component/payments/from-blocks.bin'), '');
+    assert.equal(
+      lean.get(names[0]),
+      md5Base64(Buffer.from(names[0])),
+      'Content-MD5 as the service stored it',
+    );
+  });
+
+  it('retries a listing the service answers with 503 or cuts off midway', async () => {
+    await publish();
+    writeSite(site, { 'guide/index.html': '<h1>Guide v2</h1>' });
+    const proxy = await startFaultProxy(azurite.port, {
+      busyLists: 2,
+      cutLists: 1,
+    });
+    try {
+      const flaky = createContainerClient({
+        connectionString: proxy.connectionString,
+        containerName: container.containerName,
+      });
+      const report = await publish({ container: flaky });
+      assert.equal(proxy.busyLists, 2);
+      assert.equal(proxy.cutLists, 1);
+      assert.deepEqual(report.uploaded, [
+        'default/component/payments/guide/index.html',
+      ]);
+      assert.equal(report.skipped, 4);
+      assert.deepEqual(report.deleted, []);
     } finally {
       await proxy.close();
     }

@@ -49,6 +49,7 @@ export {
   type PublishReport,
   type PublishSiteOptions,
 } from './publish';
+export { PublishContainerClient } from './listing';
 export {
   createContainerClient,
   StorageError,

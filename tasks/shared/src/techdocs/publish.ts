@@ -8,8 +8,10 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Reporter } from '../reporter';
 import {
   DocsEntity,
@@ -18,6 +20,7 @@ import {
   contentTypeFor,
   entityRootPath,
 } from './layout';
+import { PublishContainerClient } from './listing';
 import { StorageError, explainStorageError } from './storage';
 
 /** Options of {@link publishSite}. */
@@ -57,7 +60,9 @@ export interface PublishReport {
 
 /** Relative paths (forward slashes) of every file under `dir`, sorted. */
 export async function listSiteFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  // Synchronous on purpose: Node 20's recursive fs.promises.readdir visits one
+  // folder per thread-pool round trip (≈ 75 ms for a 1,000-page site, 17 ms here).
+  const entries = readdirSync(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter(e => e.isFile())
     .map(e => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
@@ -115,7 +120,37 @@ export async function forEachLimited<T>(
   if (rejected) throw rejected.reason;
 }
 
-/** Published blobs under `prefix` (all listing pages) with their Content-MD5 (base64, or '' if none). */
+/**
+ * Base64 MD5 of each file, read synchronously in slices of a few milliseconds:
+ * `fs.promises.readFile` costs ≈ 90 µs of CPU per small file (four thread-pool
+ * round trips), `readFileSync` ≈ 30 µs, and yielding between slices lets the
+ * listing that runs meanwhile send its request and receive its answer.
+ */
+export async function hashSiteFiles(
+  siteDir: string,
+  files: readonly string[],
+): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  let slice = performance.now();
+  for (const relativePath of files) {
+    hashes.set(
+      relativePath,
+      md5Base64(readFileSync(join(siteDir, relativePath))),
+    );
+    if (performance.now() - slice > 4) {
+      await nextTurn();
+      slice = performance.now();
+    }
+  }
+  return hashes;
+}
+
+/**
+ * Published blobs under `prefix` (all listing pages) with their Content-MD5
+ * (base64, or '' if none). A {@link PublishContainerClient} (what
+ * `createContainerClient` returns) lists without the SDK's typed
+ * deserialisation; any other ContainerClient goes through `listBlobsFlat`.
+ */
 export async function listPublished(
   container: ContainerClient,
   prefix: string,
@@ -123,6 +158,9 @@ export async function listPublished(
 ): Promise<Map<string, string>> {
   const published = new Map<string, string>();
   try {
+    if (container instanceof PublishContainerClient) {
+      return await container.listNamesAndMd5(prefix, pageSize);
+    }
     for await (const page of container
       .listBlobsFlat({ prefix })
       .byPage({ maxPageSize: pageSize })) {
@@ -151,6 +189,11 @@ export async function publishSite(
   const dryRun = options.dryRun ?? false;
   const root = entityRootPath(entity, legacy);
 
+  // Start listing the container first: after a small change the listing and
+  // hashing the local files are the whole run, and they overlap.
+  const listing = listPublished(container, `${root}/`, options.listPageSize);
+  listing.catch(() => undefined); // awaited below; do not let it surface as unhandled meanwhile
+
   let files: string[];
   try {
     if (!(await stat(siteDir)).isDirectory())
@@ -172,17 +215,7 @@ export async function publishSite(
     );
   }
 
-  // List the container and hash the local files at the same time: after a small
-  // change these two are the whole run.
-  const listing = listPublished(container, `${root}/`, options.listPageSize);
-  listing.catch(() => undefined); // awaited below; do not let it surface as unhandled meanwhile
-  const local = new Map<string, string>();
-  await forEachLimited(files, concurrency, async relativePath => {
-    local.set(
-      relativePath,
-      md5Base64(await readFile(join(siteDir, relativePath))),
-    );
-  });
+  const local = await hashSiteFiles(siteDir, files);
   const published = await listing;
   reporter.debug(`${published.size} file(s) already published under ${root}/`);
 

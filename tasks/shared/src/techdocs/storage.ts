@@ -5,11 +5,11 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import {
-  BlobServiceClient,
   ContainerClient,
   StoragePipelineOptions,
   StorageRetryPolicyType,
 } from '@azure/storage-blob';
+import { PublishContainerClient } from './listing';
 
 /** Where to publish. */
 export type StorageTarget =
@@ -43,8 +43,10 @@ const pipelineOptions: StoragePipelineOptions = {
   userAgentOptions: { userAgentPrefix: 'stagedoor-techdocs' },
 };
 
-/** A container client for `target`, with tuned retries and timeouts. */
-export function createContainerClient(target: StorageTarget): ContainerClient {
+/** A container client for `target`, with tuned retries and timeouts (and the lean listing of {@link PublishContainerClient}). */
+export function createContainerClient(
+  target: StorageTarget,
+): PublishContainerClient {
   if (
     !target.containerName ||
     !/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(target.containerName)
@@ -53,11 +55,11 @@ export function createContainerClient(target: StorageTarget): ContainerClient {
       `'${target.containerName}' is not a valid container name: use 3-63 lower-case letters, digits and single hyphens (containerName)`,
     );
   }
-  let service: BlobServiceClient;
   if ('connectionString' in target) {
     try {
-      service = BlobServiceClient.fromConnectionString(
+      return new PublishContainerClient(
         target.connectionString,
+        target.containerName,
         pipelineOptions,
       );
     } catch {
@@ -74,13 +76,12 @@ export function createContainerClient(target: StorageTarget): ContainerClient {
     }
     const endpoint =
       target.endpoint ?? `https://${target.accountName}.blob.core.windows.net`;
-    service = new BlobServiceClient(
-      endpoint,
+    return new PublishContainerClient(
+      `${endpoint.replace(/\/+$/, '')}/${target.containerName}`,
       target.credential,
       pipelineOptions,
     );
   }
-  return service.getContainerClient(target.containerName);
 }
 
 /** A storage failure with a message that says what to fix. */
