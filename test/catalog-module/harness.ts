@@ -1,7 +1,8 @@
 /**
  * A real Backstage backend for the push module's tests and benchmark: the catalog
  * plugin, the Stagedoor push module, and the framework's real auth, httpAuth,
- * httpRouter, database and URL reader (static externalAccess tokens from config).
+ * httpRouter, database, URL reader and events service (static externalAccess tokens
+ * from config).
  */
 import { createServer, type Server } from 'node:http';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
@@ -12,6 +13,7 @@ import { urlReaderServiceFactory } from '@backstage/backend-defaults/urlReader';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import type { JsonObject } from '@backstage/types';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import pushModule from '@stagedoor/plugin-catalog-backend-module-push';
 import type { PushRequest } from '@stagedoor/common';
 
@@ -67,6 +69,8 @@ export async function startPushBackend(
       },
       reading: { allow: (options.readingAllow ?? []).map(host => ({ host })) },
     },
+    // The events service's in-process bus only: no events backend is installed.
+    events: { useEventBus: 'never' },
     catalog: {
       rules: [
         {
@@ -110,6 +114,7 @@ export async function startPushBackend(
       httpRouterServiceFactory,
       urlReaderServiceFactory,
       schedulerServiceFactory,
+      eventsServiceFactory,
       catalogPlugin,
       pushModule,
     ],

@@ -6,6 +6,7 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import pushModule from '@stagedoor/plugin-catalog-backend-module-push';
 import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
@@ -49,6 +50,8 @@ export async function startNotifyBackend(
         ],
       },
     },
+    // The events service's in-process bus only: no events backend is installed.
+    events: { useEventBus: 'never' },
     catalog: {
       rules: [
         {
@@ -87,6 +90,7 @@ export async function startNotifyBackend(
       httpRouterServiceFactory,
       urlReaderServiceFactory,
       schedulerServiceFactory,
+      eventsServiceFactory,
       catalogPlugin,
       pushModule,
     ],

@@ -9,7 +9,8 @@ const TASK = 'BackstageCatalogNotifyV1';
 /**
  * An API whose definition the catalog cannot read (`broken`), or can (inline). The
  * catalog reports a processing error on an entity it already holds (in `status.items`);
- * a brand-new entity that fails processing never becomes visible through its API.
+ * a brand-new entity that fails processing never becomes visible through its API, and
+ * the push module's status route reports it from the catalog's error events.
  */
 function api(name: string, broken: boolean): string {
   return [
@@ -75,6 +76,29 @@ describe('BackstageCatalogNotify@1 waiting for processing', function () {
     assert.ok(error, run.stdout);
     assert.match(error.message, /127\.0\.0\.1:9/);
     assert.match(run.resultMessage ?? '', /1 with processing errors/);
+  });
+
+  it("fails fast with the catalog's error for a new entity it never processed", async () => {
+    const repo = makeRepo({ 'catalog-info.yaml': api('invoices-api', true) });
+    const run = await runTask(TASK, {
+      inputs: { backstageConnection: 'backstage-prod', timeoutSeconds: '90' },
+      endpoints: tokenEndpoint(backend.baseUrl),
+      variables: buildVariables('invoices-api'),
+      sourcesDirectory: repo,
+      timeoutMs: 150_000,
+    });
+    assert.equal(run.result, 'Failed', run.stdout + run.stderr);
+    const error = run.issues.find(
+      i =>
+        i.type === 'error' &&
+        i.message.startsWith('api:default/invoices-api: the catalog reported'),
+    );
+    assert.ok(error, run.stdout);
+    assert.match(error.message, /127\.0\.0\.1:9/);
+    assert.match(run.resultMessage ?? '', /1 with processing errors/);
+    assert.doesNotMatch(run.resultMessage ?? '', /not processed in time/);
+    // Well before timeoutSeconds: the run did not wait for the deadline.
+    assert.ok(run.durationMs < 60_000, `took ${run.durationMs} ms`);
   });
 
   it('only warns about processing errors when told to', async () => {

@@ -6,10 +6,15 @@ import {
   catalogProcessingExtensionPoint,
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { readPushConfig } from './config';
 import { PushStore } from './database/PushStore';
 import { StagedoorPushEntityProvider } from './providers/StagedoorPushEntityProvider';
 import { createRouter } from './router/createRouter';
+import {
+  CATALOG_ERRORS_TOPIC,
+  ProcessingErrorRecorder,
+} from './service/processingErrors';
 import { PushService } from './service/PushService';
 import { SourceStatusService } from './service/SourceStatusService';
 
@@ -34,6 +39,7 @@ export const catalogModuleStagedoorPush = createBackendModule({
         auth: coreServices.auth,
         catalog: catalogServiceRef,
         processing: catalogProcessingExtensionPoint,
+        events: eventsServiceRef,
       },
       async init(deps) {
         const config = readPushConfig(deps.rootConfig);
@@ -54,6 +60,12 @@ export const catalogModuleStagedoorPush = createBackendModule({
           deps.catalog,
           deps.auth,
         );
+        const recorder = new ProcessingErrorRecorder(store, logger);
+        await deps.events.subscribe({
+          id: 'stagedoor-push-processing-errors',
+          topics: [CATALOG_ERRORS_TOPIC],
+          onEvent: event => recorder.record(event.eventPayload),
+        });
         deps.httpRouter.use(
           createRouter({
             config,

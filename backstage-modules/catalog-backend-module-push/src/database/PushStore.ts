@@ -7,6 +7,8 @@ import {
   ENTITIES_TABLE,
   type EntityRow,
   MIGRATIONS_TABLE,
+  PROCESSING_ERRORS_TABLE,
+  type ProcessingErrorRow,
   SOURCES_TABLE,
   type SourceRow,
 } from './tables';
@@ -25,8 +27,17 @@ const migrationsDir = resolvePackagePath(
 /** Namespace of Stagedoor's PostgreSQL advisory locks (first half of the two-int key). */
 const ADVISORY_LOCK_NAMESPACE = 0x57a9e;
 
+/** The owner of a pushed entity and how far its source got, read in one statement. */
+export interface OwnedEntity {
+  source_key: string;
+  commit: string;
+  content_hash: string;
+  generation: number;
+  applied_generation: number;
+}
+
 /**
- * SQL over the module's two tables, plus the per-source lock that serialises pushes
+ * SQL over the module's tables, plus the per-source lock that serialises pushes
  * across replicas. Shares the catalog plugin's database; never touches its tables.
  */
 export class PushStore {
@@ -142,6 +153,66 @@ export class PushStore {
     for (let i = 0; i < entities.length; i += 100) {
       await trx(ENTITIES_TABLE).insert(entities.slice(i, i + 100));
     }
+    // Errors of entities the push dropped or changed belong to content the catalog no
+    // longer gets; errors of unchanged entities stay current.
+    await trx(PROCESSING_ERRORS_TABLE)
+      .where({ source_key: source.source_key })
+      .whereNotExists(q =>
+        q
+          .select(trx.raw('1'))
+          .from(ENTITIES_TABLE)
+          .whereRaw('??.?? = ??.??', [
+            ENTITIES_TABLE,
+            'entity_ref',
+            PROCESSING_ERRORS_TABLE,
+            'entity_ref',
+          ])
+          .whereRaw('??.?? = ??.??', [
+            ENTITIES_TABLE,
+            'source_key',
+            PROCESSING_ERRORS_TABLE,
+            'source_key',
+          ])
+          .whereRaw('??.?? = ??.??', [
+            ENTITIES_TABLE,
+            'commit',
+            PROCESSING_ERRORS_TABLE,
+            'commit',
+          ])
+          .whereRaw('??.?? = ??.??', [
+            ENTITIES_TABLE,
+            'content_hash',
+            PROCESSING_ERRORS_TABLE,
+            'content_hash',
+          ]),
+      )
+      .delete();
+  }
+
+  /** The owning source of `entityRef` with the entity's version, if a source owns it. */
+  async ownedEntity(entityRef: string): Promise<OwnedEntity | undefined> {
+    const row = await this.knex(`${ENTITIES_TABLE} as e`)
+      .join(`${SOURCES_TABLE} as s`, 's.source_key', 'e.source_key')
+      .where('e.entity_ref', entityRef)
+      .first<
+        OwnedEntity | undefined
+      >('e.source_key', 'e.commit', 'e.content_hash', 's.generation', 's.applied_generation');
+    return row ?? undefined;
+  }
+
+  /** Replaces the recorded processing errors of one entity. */
+  async saveProcessingErrors(row: ProcessingErrorRow): Promise<void> {
+    await this.knex(PROCESSING_ERRORS_TABLE)
+      .insert(row)
+      .onConflict('entity_ref')
+      .merge();
+  }
+
+  /** The recorded processing errors of the entities `sourceKey` owns. */
+  async getProcessingErrors(sourceKey: string): Promise<ProcessingErrorRow[]> {
+    return this.knex<ProcessingErrorRow>(PROCESSING_ERRORS_TABLE).where({
+      source_key: sourceKey,
+    });
   }
 
   /** Records that `generation` reached the catalog (unless a newer push got stored meanwhile). */

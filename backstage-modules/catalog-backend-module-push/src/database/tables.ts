@@ -30,6 +30,20 @@ export interface EntityRow {
   commit: string;
 }
 
+/** Row of `stagedoor_push_processing_errors`. */
+export interface ProcessingErrorRow {
+  entity_ref: string;
+  source_key: string;
+  /** `commit` of the entity row the errors belong to. */
+  commit: string;
+  /** `content_hash` of the entity row the errors belong to. */
+  content_hash: string;
+  /** JSON array of `{ name, message }`. */
+  errors: string;
+  received_at: Date | string;
+}
+
 export const SOURCES_TABLE = 'stagedoor_push_sources';
 export const ENTITIES_TABLE = 'stagedoor_push_entities';
+export const PROCESSING_ERRORS_TABLE = 'stagedoor_push_processing_errors';
 export const MIGRATIONS_TABLE = 'stagedoor_push__knex_migrations';

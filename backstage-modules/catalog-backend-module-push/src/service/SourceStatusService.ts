@@ -8,7 +8,8 @@ import { ANNOTATION_STAGEDOOR_COMMIT } from './entities';
 
 /**
  * What a source last pushed and how far the catalog got with each entity, read
- * through the catalog's public API (never its tables).
+ * through the catalog's public API (never its tables), plus the processing errors the
+ * catalog published for entities it could not process even once.
  */
 export class SourceStatusService {
   constructor(
@@ -23,6 +24,12 @@ export class SourceStatusService {
       throw new NotFoundError(`Nothing was pushed for source ${sourceKey}`);
     }
     const rows = await this.store.getEntities(sourceKey);
+    const recorded = new Map(
+      (await this.store.getProcessingErrors(sourceKey)).map(e => [
+        e.entity_ref,
+        e,
+      ]),
+    );
     const credentials = await this.auth.getOwnServiceCredentials();
     const { items } = rows.length
       ? await this.catalog.getEntitiesByRefs(
@@ -41,8 +48,20 @@ export class SourceStatusService {
       : { items: [] };
     const entities: EntityState[] = rows.map((row, i) => {
       const entity = items[i] as AlphaEntity | null;
-      if (!entity)
-        return { entityRef: row.entity_ref, state: 'pending', errors: [] };
+      if (!entity) {
+        // Never processed successfully: the catalog's error events are all there is.
+        // Errors recorded for another version of the entity are not this push's.
+        const e = recorded.get(row.entity_ref);
+        return e &&
+          e.commit === row.commit &&
+          e.content_hash === row.content_hash
+          ? {
+              entityRef: row.entity_ref,
+              state: 'failed',
+              errors: JSON.parse(e.errors) as EntityState['errors'],
+            }
+          : { entityRef: row.entity_ref, state: 'pending', errors: [] };
+      }
       const errors = (entity.status?.items ?? [])
         .filter(item => item.level === 'error')
         .map(item => ({

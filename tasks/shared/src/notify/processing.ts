@@ -28,8 +28,12 @@ export function judgeProcessing(
   if (timedOut && pending.length > 0) {
     say(
       `${pending.length} entit${pending.length === 1 ? 'y was' : 'ies were'} not processed within ${options.timeoutSeconds} s: ` +
-        `${pending.map(s => s.entityRef).join(', ')}. Raise timeoutSeconds, or look for processing errors in the catalog's ` +
-        'logs: a new entity that fails processing does not appear in the catalog at all.',
+        `${pending.map(s => s.entityRef).join(', ')}. Raise timeoutSeconds, or look for processing errors in the catalog's logs` +
+        // In push mode the status route reports a new entity's processing errors; in refresh
+        // mode the catalog's API shows nothing of an entity it could not process even once.
+        (options.mode === 'refresh'
+          ? ': a new entity that fails processing does not appear in the catalog at all.'
+          : '.'),
     );
   }
   if (failed.length === 0 && !(timedOut && pending.length > 0)) {
