@@ -18,7 +18,6 @@ import {
   publishSite,
   publishTechDocs,
 } from '../../tasks/shared/src/techdocs';
-import { PublishContainerClient } from '../../tasks/shared/src/techdocs/listing';
 import { RunningAzurite, startAzurite } from '../fixtures/azurite';
 import { startFaultProxy } from './faultProxy';
 
@@ -234,7 +233,7 @@ describe('techdocs incremental publish to Azure Blob Storage (Azurite)', functio
     }
   });
 
-  it('lists the same names and Content-MD5 as the SDK, across pages, names XML has to escape included', async () => {
+  it('lists every name with its Content-MD5 across pages, names XML has to escape included', async () => {
     const names = [
       'default/component/payments/a & b/<c>.html',
       'default/component/payments/"quoted" \'single\'.html',
@@ -256,28 +255,22 @@ describe('techdocs incremental publish to Azure Blob Storage (Azurite)', functio
     await blocks.stageBlock(blockId, Buffer.from('data'), 4);
     await blocks.commitBlockList([blockId]);
 
-    // A plain ContainerClient lists through the SDK's listBlobsFlat.
-    const viaSdk = await listPublished(
-      BlobServiceClient.fromConnectionString(
-        azurite.connectionString,
-      ).getContainerClient(container.containerName),
-      'default/component/payments/',
-      3,
-    );
-    assert.ok(container instanceof PublishContainerClient);
-    const lean = await listPublished(
+    const listed = await listPublished(
       container,
       'default/component/payments/',
       3,
     );
-    assert.equal(viaSdk.size, names.length + 1);
-    assert.deepEqual([...lean].sort(), [...viaSdk].sort());
-    assert.equal(lean.get('default/component/payments/from-blocks.bin'), '');
-    assert.equal(
-      lean.get(names[0]),
-      md5Base64(Buffer.from(names[0])),
-      'Content-MD5 as the service stored it',
+    assert.deepEqual(
+      [...listed.keys()].sort(),
+      [...names, 'default/component/payments/from-blocks.bin'].sort(),
     );
+    assert.equal(listed.get('default/component/payments/from-blocks.bin'), '');
+    for (const name of names)
+      assert.equal(
+        listed.get(name),
+        md5Base64(Buffer.from(name)),
+        'Content-MD5 as the service stored it',
+      );
   });
 
   it('retries a listing the service answers with 503 or cuts off midway', async () => {

@@ -49,7 +49,6 @@ export {
   type PublishReport,
   type PublishSiteOptions,
 } from './publish';
-export { PublishContainerClient } from './listing';
 export {
   createContainerClient,
   StorageError,

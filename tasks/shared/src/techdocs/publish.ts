@@ -6,7 +6,11 @@
  * a run that stops midway leaves the previous version readable and the next run
  * finishes the job.
  */
-import type { ContainerClient } from '@azure/storage-blob';
+import {
+  RestError,
+  type ContainerClient,
+  type ContainerListBlobFlatSegmentResponse,
+} from '@azure/storage-blob';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -20,7 +24,6 @@ import {
   contentTypeFor,
   entityRootPath,
 } from './layout';
-import { PublishContainerClient } from './listing';
 import { StorageError, explainStorageError } from './storage';
 
 /** Options of {@link publishSite}. */
@@ -146,24 +149,37 @@ export async function hashSiteFiles(
 }
 
 /**
- * Published blobs under `prefix` (all listing pages) with their Content-MD5
- * (base64, or '' if none). A {@link PublishContainerClient} (what
- * `createContainerClient` returns) lists without the SDK's typed
- * deserialisation; any other ContainerClient goes through `listBlobsFlat`.
+ * Tries of one listing page whose answer broke off midway. The SDK retries failed requests and
+ * HTTP errors itself, but not a body that stops coming (`RestError` PARSE_ERROR "Error reading
+ * response as text"); the page is asked for again from its continuation token.
  */
+const LIST_PAGE_TRIES = 3;
+
+/** Published blobs under `prefix` (all listing pages) with their Content-MD5 (base64, or '' if none). */
 export async function listPublished(
   container: ContainerClient,
   prefix: string,
   pageSize = 5000,
 ): Promise<Map<string, string>> {
   const published = new Map<string, string>();
+  let continuationToken: string | undefined;
   try {
-    if (container instanceof PublishContainerClient) {
-      return await container.listNamesAndMd5(prefix, pageSize);
-    }
-    for await (const page of container
-      .listBlobsFlat({ prefix })
-      .byPage({ maxPageSize: pageSize })) {
+    do {
+      let page: ContainerListBlobFlatSegmentResponse | undefined;
+      for (let attempt = 1; !page; attempt++) {
+        try {
+          const next = await container
+            .listBlobsFlat({ prefix })
+            .byPage({ maxPageSize: pageSize, continuationToken })
+            .next();
+          page = next.done ? undefined : next.value;
+          if (!page) return published;
+        } catch (error) {
+          const brokeOff =
+            error instanceof RestError && error.code === RestError.PARSE_ERROR;
+          if (!brokeOff || attempt >= LIST_PAGE_TRIES) throw error;
+        }
+      }
       for (const blob of page.segment.blobItems) {
         const md5 = blob.properties.contentMD5;
         published.set(
@@ -171,7 +187,8 @@ export async function listPublished(
           md5 ? Buffer.from(md5).toString('base64') : '',
         );
       }
-    }
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
   } catch (error) {
     throw explainStorageError(error, container, 'listing the published files');
   }

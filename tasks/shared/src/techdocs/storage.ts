@@ -5,11 +5,11 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import {
+  BlobServiceClient,
   ContainerClient,
   StoragePipelineOptions,
   StorageRetryPolicyType,
 } from '@azure/storage-blob';
-import { PublishContainerClient } from './listing';
 
 /** Where to publish. */
 export type StorageTarget =
@@ -43,10 +43,8 @@ const pipelineOptions: StoragePipelineOptions = {
   userAgentOptions: { userAgentPrefix: 'stagedoor-techdocs' },
 };
 
-/** A container client for `target`, with tuned retries and timeouts (and the lean listing of {@link PublishContainerClient}). */
-export function createContainerClient(
-  target: StorageTarget,
-): PublishContainerClient {
+/** A container client for `target`, with tuned retries and timeouts. */
+export function createContainerClient(target: StorageTarget): ContainerClient {
   if (
     !target.containerName ||
     !/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(target.containerName)
@@ -55,11 +53,11 @@ export function createContainerClient(
       `'${target.containerName}' is not a valid container name: use 3-63 lower-case letters, digits and single hyphens (containerName)`,
     );
   }
+  let service: BlobServiceClient;
   if ('connectionString' in target) {
     try {
-      return new PublishContainerClient(
+      service = BlobServiceClient.fromConnectionString(
         target.connectionString,
-        target.containerName,
         pipelineOptions,
       );
     } catch {
@@ -76,12 +74,13 @@ export function createContainerClient(
     }
     const endpoint =
       target.endpoint ?? `https://${target.accountName}.blob.core.windows.net`;
-    return new PublishContainerClient(
-      `${endpoint.replace(/\/+$/, '')}/${target.containerName}`,
+    service = new BlobServiceClient(
+      endpoint,
       target.credential,
       pipelineOptions,
     );
   }
+  return service.getContainerClient(target.containerName);
 }
 
 /** A storage failure with a message that says what to fix. */
