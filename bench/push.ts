@@ -68,7 +68,8 @@ export interface PushBenchResult {
 
 const runId = Date.now().toString(36);
 
-function doc(name: string, description: string, tag?: string): string {
+/** A Component's YAML (shared with bench/trace-catalog.ts). */
+export function doc(name: string, description: string, tag?: string): string {
   return [
     'apiVersion: backstage.io/v1alpha1',
     'kind: Component',
@@ -84,7 +85,8 @@ function doc(name: string, description: string, tag?: string): string {
   ].join('\n');
 }
 
-async function api(
+/** A catalog API call with the development token. */
+export async function api(
   app: BackendApp,
   method: string,
   path: string,
@@ -127,7 +129,7 @@ const hasDescription =
     return res.status === 200 && res.body.metadata.description === description;
   };
 
-function pushBody(
+export function pushBody(
   repo: string,
   files: Record<string, string>,
   buildId: number,
@@ -150,7 +152,8 @@ function pushBody(
  * stitcher sleep a fixed 1 s when idle, and back-to-back samples would otherwise lock onto
  * their phase (every sample waiting the full second, or none). Pipelines push at random times.
  */
-const jitter = () => new Promise(r => setTimeout(r, Math.random() * 1000));
+export const jitter = () =>
+  new Promise(r => setTimeout(r, Math.random() * 1000));
 
 async function pool<T>(
   items: T[],

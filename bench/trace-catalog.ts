@@ -17,17 +17,14 @@
  * prints how many entities the engine and the stitcher started per 10 s.
  */
 import { writeFileSync } from 'node:fs';
-import {
-  startBackendApp,
-  DEV_TOKEN,
-  type BackendApp,
-} from '../test/fixtures/backendApp';
+import { startBackendApp, type BackendApp } from '../test/fixtures/backendApp';
 import { serveFiles } from '../test/catalog-module/harness';
 import {
   dropDatabases,
   postgresDatabaseConfig,
   uniquePrefix,
 } from '../test/fixtures/postgres';
+import { api, doc, jitter, pushBody } from './push';
 import { median } from './table';
 
 interface Sample {
@@ -56,40 +53,6 @@ interface Phases {
 
 const runId = Date.now().toString(36);
 
-function doc(name: string, description: string): string {
-  return [
-    'apiVersion: backstage.io/v1alpha1',
-    'kind: Component',
-    'metadata:',
-    `  name: ${name}`,
-    `  description: ${JSON.stringify(description)}`,
-    'spec:',
-    '  type: service',
-    '  lifecycle: production',
-    '  owner: bench-team',
-    '',
-  ].join('\n');
-}
-
-async function api(
-  app: BackendApp,
-  method: string,
-  path: string,
-  body?: unknown,
-) {
-  const res = await fetch(`${app.baseUrl}/api/catalog${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${DEV_TOKEN}`,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
 async function readableAt(app: BackendApp, name: string, description: string) {
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -105,8 +68,6 @@ async function readableAt(app: BackendApp, name: string, description: string) {
     await new Promise(r => setTimeout(r, 10));
   }
 }
-
-const jitter = () => new Promise(r => setTimeout(r, Math.random() * 1000));
 
 interface LogEvent {
   at: number;
@@ -160,22 +121,14 @@ async function traceBulk(app: BackendApp, sources: number) {
       while (next < sources) {
         const i = next++;
         const content = Array.from({ length: 10 }, (_, j) =>
-          doc(`t2-${runId}-${i}-${j}`, 'bulk').replace(
-            'spec:',
-            `  tags: [${tag}]\nspec:`,
-          ),
+          doc(`t2-${runId}-${i}-${j}`, 'bulk', tag),
         ).join('---\n');
-        const res = await api(app, 'POST', '/stagedoor/v1/push', {
-          source: {
-            organizationUrl: 'https://dev.azure.com/bench',
-            project: 'bench',
-            repositoryName: `t2-${i}`,
-            branch: 'refs/heads/main',
-            commit: (i + 1).toString(16).padStart(40, '0'),
-            buildId: i + 1,
-          },
-          files: [{ path: 'catalog-info.yaml', content }],
-        });
+        const res = await api(
+          app,
+          'POST',
+          '/stagedoor/v1/push',
+          pushBody(`t2-${i}`, { 'catalog-info.yaml': content }, i + 1),
+        );
         if (res.status !== 200)
           throw new Error(`trace-catalog: push answered ${res.status}`);
       }
@@ -301,17 +254,12 @@ async function main() {
       const description = `push ${i}`;
       await jitter();
       const started = Date.now();
-      const res = await api(app, 'POST', '/stagedoor/v1/push', {
-        source: {
-          organizationUrl: 'https://dev.azure.com/bench',
-          project: 'bench',
-          repositoryName: name,
-          branch: 'refs/heads/main',
-          commit: (i + 1).toString(16).padStart(40, '0'),
-          buildId: i + 1,
-        },
-        files: [{ path: 'catalog-info.yaml', content: doc(name, description) }],
-      });
+      const res = await api(
+        app,
+        'POST',
+        '/stagedoor/v1/push',
+        pushBody(name, { 'catalog-info.yaml': doc(name, description) }, i + 1),
+      );
       const answered = Date.now();
       if (res.status !== 200)
         throw new Error(`trace-catalog: push answered ${res.status}`);

@@ -16,6 +16,12 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import pushModule from '@stagedoor/plugin-catalog-backend-module-push';
 import type { PushRequest } from '@stagedoor/common';
+import {
+  dropDatabases,
+  postgresDatabaseConfig,
+  requirePostgres,
+  uniquePrefix,
+} from '../fixtures/postgres';
 
 export const PUSH_TOKEN = 'stagedoor-test-push-token';
 export const LIMITED_TOKEN = 'stagedoor-test-limited-token';
@@ -162,6 +168,30 @@ export async function startPushBackend(
     get: (path, token = PUSH_TOKEN) => call('GET', path, undefined, token),
     post: (path, body) => call('POST', path, body, PUSH_TOKEN),
   };
+}
+
+/**
+ * Registers mocha hooks that start `count` replicas of the push backend on one fresh
+ * PostgreSQL database, the way Backstage scales out (the suite is skipped with a message
+ * without STAGEDOOR_TEST_POSTGRES), and drop the database afterwards. The returned array
+ * fills in `before`.
+ */
+export function postgresReplicas(count: number): PushBackend[] {
+  let url: string | undefined;
+  const prefix = uniquePrefix();
+  const replicas: PushBackend[] = [];
+  before(async function () {
+    url = requirePostgres(this);
+    const database = postgresDatabaseConfig(url, prefix);
+    // One after the other: the first creates the databases and runs the migrations.
+    for (let i = 0; i < count; i++)
+      replicas.push(await startPushBackend({ database }));
+  });
+  after(async () => {
+    for (const r of replicas) await r.stop();
+    if (url) await dropDatabases(url, prefix);
+  });
+  return replicas;
 }
 
 /** One Component document. */

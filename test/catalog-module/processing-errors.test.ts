@@ -2,15 +2,10 @@ import { strict as assert } from 'node:assert';
 import { InputError } from '@backstage/errors';
 import { parsePayload } from '../../backstage-modules/catalog-backend-module-push/src/service/processingErrors';
 import {
-  dropDatabases,
-  postgresDatabaseConfig,
-  requirePostgres,
-  uniquePrefix,
-} from '../fixtures/postgres';
-import {
   component,
   eventually,
   pushBody,
+  postgresReplicas,
   type PushBackend,
   startPushBackend,
 } from './harness';
@@ -223,19 +218,6 @@ describe('processing errors of pushed entities (SQLite)', function () {
 
 describe('processing errors of pushed entities (PostgreSQL, two replicas)', function () {
   this.timeout(180_000);
-  let url: string;
-  const prefix = uniquePrefix();
-  const replicas: PushBackend[] = [];
-  before(async function () {
-    url = requirePostgres(this);
-    const database = postgresDatabaseConfig(url, prefix);
-    // One after the other: the first creates the databases and runs the migrations.
-    replicas.push(await startPushBackend({ database }));
-    replicas.push(await startPushBackend({ database }));
-  });
-  after(async () => {
-    for (const r of replicas) await r.stop();
-    if (url) await dropDatabases(url, prefix);
-  });
+  const replicas = postgresReplicas(2);
   behavesLike(() => replicas, 'pg');
 });

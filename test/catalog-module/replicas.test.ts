@@ -1,17 +1,10 @@
 import { strict as assert } from 'node:assert';
 import {
-  dropDatabases,
-  postgresDatabaseConfig,
-  requirePostgres,
-  uniquePrefix,
-} from '../fixtures/postgres';
-import {
   component,
   entityWhen,
   eventually,
+  postgresReplicas,
   pushBody,
-  type PushBackend,
-  startPushBackend,
 } from './harness';
 
 /**
@@ -21,21 +14,7 @@ import {
  */
 describe('the Stagedoor push module on PostgreSQL with two replicas', function () {
   this.timeout(180_000);
-  let url: string;
-  const prefix = uniquePrefix();
-  const replicas: PushBackend[] = [];
-
-  before(async function () {
-    url = requirePostgres(this);
-    const database = postgresDatabaseConfig(url, prefix);
-    // One after the other: the first creates the databases and runs the migrations.
-    replicas.push(await startPushBackend({ database }));
-    replicas.push(await startPushBackend({ database }));
-  });
-  after(async () => {
-    for (const r of replicas) await r.stop();
-    if (url) await dropDatabases(url, prefix);
-  });
+  const replicas = postgresReplicas(2);
 
   it('adds, updates and removes through either replica', async () => {
     const [a, b] = replicas;
