@@ -5,17 +5,9 @@
  * from config).
  */
 import { createServer, type Server } from 'node:http';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { authServiceFactory } from '@backstage/backend-defaults/auth';
-import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
-import { httpRouterServiceFactory } from '@backstage/backend-defaults/httpRouter';
-import { urlReaderServiceFactory } from '@backstage/backend-defaults/urlReader';
-import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import type { JsonObject } from '@backstage/types';
-import catalogPlugin from '@backstage/plugin-catalog-backend';
-import { eventsServiceFactory } from '@backstage/plugin-events-node';
-import pushModule from '@stagedoor/plugin-catalog-backend-module-push';
 import type { PushRequest } from '@stagedoor/common';
+import { startCatalogBackend } from '../fixtures/catalogBackend';
 import {
   dropDatabases,
   postgresDatabaseConfig,
@@ -54,78 +46,32 @@ export interface PushBackendOptions {
 export async function startPushBackend(
   options: PushBackendOptions = {},
 ): Promise<PushBackend> {
-  const data = {
-    backend: {
-      baseUrl: 'http://localhost:0',
-      database: options.database ?? {
-        client: 'better-sqlite3',
-        connection: ':memory:',
+  const backend = await startCatalogBackend({
+    externalAccess: [
+      { type: 'static', options: { token: PUSH_TOKEN, subject: 'pipeline' } },
+      {
+        type: 'static',
+        options: { token: LIMITED_TOKEN, subject: 'limited' },
       },
-      auth: {
-        externalAccess: [
-          {
-            type: 'static',
-            options: { token: PUSH_TOKEN, subject: 'pipeline' },
-          },
-          {
-            type: 'static',
-            options: { token: LIMITED_TOKEN, subject: 'limited' },
-          },
-        ],
-      },
-      reading: { allow: (options.readingAllow ?? []).map(host => ({ host })) },
-    },
-    // The events service's in-process bus only: no events backend is installed.
-    events: { useEventBus: 'never' },
-    catalog: {
+    ],
+    push: {
+      maxBodyBytes: 200_000,
       rules: [
         {
-          allow: [
-            'Component',
-            'System',
-            'API',
-            'Resource',
-            'Location',
-            'Domain',
-            'Group',
-            'User',
-          ],
+          principals: ['pipeline'],
+          sources: ['**'],
+          maxEntities: 50,
+          maxBytes: 100_000,
         },
+        { principals: ['limited'], sources: ['contoso/limited/*'] },
       ],
-      processingInterval: { seconds: 1 },
-      stitchingStrategy: { pollingInterval: { milliseconds: 100 } },
-      ...options.catalog,
+      ...(options.push as JsonObject | undefined),
     },
-    stagedoor: {
-      push: {
-        maxBodyBytes: 200_000,
-        rules: [
-          {
-            principals: ['pipeline'],
-            sources: ['**'],
-            maxEntities: 50,
-            maxBytes: 100_000,
-          },
-          { principals: ['limited'], sources: ['contoso/limited/*'] },
-        ],
-        ...options.push,
-      },
-    },
-  };
-  const backend = await startTestBackend({
-    features: [
-      mockServices.rootConfig.factory({ data: data as unknown as JsonObject }),
-      authServiceFactory,
-      httpAuthServiceFactory,
-      httpRouterServiceFactory,
-      urlReaderServiceFactory,
-      schedulerServiceFactory,
-      eventsServiceFactory,
-      catalogPlugin,
-      pushModule,
-    ],
+    database: options.database as JsonObject | undefined,
+    reading: options.readingAllow,
+    catalog: options.catalog as JsonObject | undefined,
   });
-  const baseUrl = `http://localhost:${backend.server.port()}`;
+  const { baseUrl } = backend;
   const call = async (
     method: string,
     path: string,

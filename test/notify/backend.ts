@@ -1,18 +1,10 @@
 /**
- * A real Backstage backend for the notify tests: the catalog plugin with the Stagedoor
- * push module, the framework's real auth/httpAuth/httpRouter, static tokens and
- * optionally a `jwks` external-access entry (for Entra ID tokens).
+ * The backend of the notify tests (`startCatalogBackend`: the real catalog with the Stagedoor
+ * push module) with a static pipeline token, optionally a `jwks` external-access entry (for
+ * Entra ID tokens), and a read client.
  */
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
-import catalogPlugin from '@backstage/plugin-catalog-backend';
-import { eventsServiceFactory } from '@backstage/plugin-events-node';
-import pushModule from '@stagedoor/plugin-catalog-backend-module-push';
-import { authServiceFactory } from '@backstage/backend-defaults/auth';
-import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
-import { httpRouterServiceFactory } from '@backstage/backend-defaults/httpRouter';
-import { urlReaderServiceFactory } from '@backstage/backend-defaults/urlReader';
-import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
+import { startCatalogBackend } from '../fixtures/catalogBackend';
 
 export const TOKEN = 'stagedoor-notify-test-token';
 
@@ -38,64 +30,23 @@ export interface NotifyBackendOptions {
 export async function startNotifyBackend(
   options: NotifyBackendOptions = {},
 ): Promise<NotifyBackend> {
-  const data: JsonObject = {
-    backend: {
-      baseUrl: 'http://localhost:0',
-      reading: { allow: (options.reading ?? []).map(host => ({ host })) },
-      database: { client: 'better-sqlite3', connection: ':memory:' },
-      auth: {
-        externalAccess: [
-          { type: 'static', options: { token: TOKEN, subject: 'pipeline' } },
-          ...(options.externalAccess ?? []),
-        ],
-      },
-    },
-    // The events service's in-process bus only: no events backend is installed.
-    events: { useEventBus: 'never' },
-    catalog: {
+  const backend = await startCatalogBackend({
+    externalAccess: [
+      { type: 'static', options: { token: TOKEN, subject: 'pipeline' } },
+      ...(options.externalAccess ?? []),
+    ],
+    push: {
       rules: [
         {
-          allow: [
-            'Component',
-            'System',
-            'API',
-            'Resource',
-            'Location',
-            'Domain',
-            'Group',
-            'User',
-          ],
+          principals: ['pipeline', ...(options.principals ?? [])],
+          sources: ['**'],
         },
       ],
-      processingInterval: { seconds: 1 },
-      stitchingStrategy: { pollingInterval: { milliseconds: 100 } },
-      ...options.catalog,
     },
-    stagedoor: {
-      push: {
-        rules: [
-          {
-            principals: ['pipeline', ...(options.principals ?? [])],
-            sources: ['**'],
-          },
-        ],
-      },
-    },
-  };
-  const backend = await startTestBackend({
-    features: [
-      mockServices.rootConfig.factory({ data }),
-      authServiceFactory,
-      httpAuthServiceFactory,
-      httpRouterServiceFactory,
-      urlReaderServiceFactory,
-      schedulerServiceFactory,
-      eventsServiceFactory,
-      catalogPlugin,
-      pushModule,
-    ],
+    reading: options.reading,
+    catalog: options.catalog,
   });
-  const baseUrl = `http://localhost:${backend.server.port()}`;
+  const { baseUrl } = backend;
   const get = async (path: string) => {
     const res = await fetch(`${baseUrl}/api/catalog${path}`, {
       headers: { authorization: `Bearer ${TOKEN}` },
