@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
 import { ConfigReader } from '@backstage/config';
 import { readScaffolderAzureDevOpsConfig } from '../../backstage-modules/scaffolder-backend-module-azure-devops/src/config';
+import { DEFAULT_GUARDRAILS } from '@stagedoor/plugin-scaffolder-backend-module-azure-devops';
 
 describe('scaffolder module config', () => {
   it('defaults the Azure DevOps call timeout to 30 s and reads an override', () => {
     assert.deepEqual(readScaffolderAzureDevOpsConfig(new ConfigReader({})), {
       timeoutMs: 30_000,
+      guardrails: DEFAULT_GUARDRAILS,
     });
     const config = new ConfigReader({
       stagedoor: { scaffolder: { requestTimeoutSeconds: 5 } },
     });
     assert.deepEqual(readScaffolderAzureDevOpsConfig(config), {
       timeoutMs: 5_000,
+      guardrails: DEFAULT_GUARDRAILS,
     });
   });
 

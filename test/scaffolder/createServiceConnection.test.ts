@@ -10,6 +10,7 @@ import {
 import { FakeAzureDevOpsOptions } from '../fixtures/azure-devops';
 import {
   ENTRA_TOKEN,
+  OPEN_GUARDRAILS,
   OUTSIDER_PAT,
   bearerCredentialsProvider,
   invoke,
@@ -32,6 +33,7 @@ describe('azure:serviceconnection:create', () => {
   const action = () =>
     createServiceConnectionCreateAction({
       integrations: patIntegrations(fake),
+      guardrails: OPEN_GUARDRAILS,
     });
   const wif = () => ({
     organizationUrl: fake.orgUrl,

@@ -12,6 +12,10 @@ import {
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  DEFAULT_GUARDRAILS,
+  type Guardrails,
+} from '@stagedoor/plugin-scaffolder-backend-module-azure-devops';
+import {
   FakeAzureDevOps,
   FakeAzureDevOpsOptions,
   startFakeAzureDevOps,
@@ -21,6 +25,17 @@ export const PAT = 'pat-alice-0123456789';
 export const READ_ONLY_PAT = 'pat-reader-0123456789';
 export const OUTSIDER_PAT = 'pat-outsider-0123456789';
 export const ENTRA_TOKEN = 'entra-access-token';
+
+/**
+ * Guardrails that allow everything, for tests of what the actions do once allowed
+ * (sharing, management-group scopes, open access); `guardrails.test.ts` tests the refusals.
+ */
+export const OPEN_GUARDRAILS: Guardrails = {
+  ...DEFAULT_GUARDRAILS,
+  allowCrossProjectSharing: true,
+  allowAuthorizeAllPipelines: true,
+  serviceConnectionScopes: ['subscription', 'resourceGroup', 'managementGroup'],
+};
 
 /** A fake organization that knows the test identities. */
 export function startFake(

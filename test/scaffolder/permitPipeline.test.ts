@@ -11,6 +11,7 @@ import {
 } from '../fixtures/azure-devops';
 import {
   ENTRA_TOKEN,
+  OPEN_GUARDRAILS,
   READ_ONLY_PAT,
   bearerCredentialsProvider,
   invoke,
@@ -57,7 +58,10 @@ describe('azure:pipeline:permit', () => {
   afterEach(() => fake.close());
 
   const permit = () =>
-    createPipelinePermitAction({ integrations: patIntegrations(fake) });
+    createPipelinePermitAction({
+      integrations: patIntegrations(fake),
+      guardrails: OPEN_GUARDRAILS,
+    });
   const base = () => ({
     organizationUrl: fake.orgUrl,
     project: 'Platform',

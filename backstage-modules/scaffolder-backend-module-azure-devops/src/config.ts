@@ -1,8 +1,10 @@
 import type { Config } from '@backstage/config';
+import { Guardrails, readGuardrailsConfig } from './lib/guardrails';
 
 /** The module's settings, read once at start-up. */
 export interface ScaffolderAzureDevOpsConfig {
   timeoutMs: number;
+  guardrails: Guardrails;
 }
 
 /** Reads `stagedoor.scaffolder`; throws at start-up on values that cannot work. */
@@ -14,5 +16,8 @@ export function readScaffolderAzureDevOpsConfig(
   if (!(seconds > 0 && seconds <= 600)) {
     throw new Error(`${key} must be between 1 and 600 seconds, got ${seconds}`);
   }
-  return { timeoutMs: seconds * 1000 };
+  return {
+    timeoutMs: seconds * 1000,
+    guardrails: readGuardrailsConfig(config),
+  };
 }

@@ -6,3 +6,9 @@
 export { scaffolderModuleStagedoorAzureDevOps as default } from './module';
 export * from './actions';
 export { AzureDevOpsClient } from './lib/client';
+export {
+  DEFAULT_GUARDRAILS,
+  readGuardrailsConfig,
+  type Guardrails,
+  type GuardrailTarget,
+} from './lib/guardrails';

@@ -25,12 +25,14 @@ export const scaffolderModuleStagedoorAzureDevOps = createBackendModule({
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
+        auditor: coreServices.auditor,
         scaffolder: scaffolderActionsExtensionPoint,
       },
-      async init({ config, scaffolder }) {
+      async init({ config, auditor, scaffolder }) {
         const options = {
           integrations: ScmIntegrations.fromConfig(config),
           ...readScaffolderAzureDevOpsConfig(config),
+          auditor,
         };
         scaffolder.addActions(
           createPipelineCreateAction(options),

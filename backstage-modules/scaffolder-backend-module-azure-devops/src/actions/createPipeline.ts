@@ -4,6 +4,7 @@ import {
   AzureDevOpsActionOptions,
   clientFor,
   credentialsProviderOf,
+  guarded,
   normalizeFolder,
   organizationInputs,
 } from './common';
@@ -17,7 +18,7 @@ import { examples } from './createPipeline.examples';
  */
 export function createPipelineCreateAction(options: AzureDevOpsActionOptions) {
   const provider = credentialsProviderOf(options);
-  return createTemplateAction({
+  const action = createTemplateAction({
     id: 'azure:pipeline:create',
     description:
       'Creates a YAML pipeline in Azure Pipelines for a repository, or returns the existing one with the same name and folder.',
@@ -159,4 +160,5 @@ export function createPipelineCreateAction(options: AzureDevOpsActionOptions) {
       ctx.output('created', result.created);
     },
   });
+  return guarded(action, options, input => ({ projects: [input.project] }));
 }

@@ -4,6 +4,10 @@ import {
   AzureDevOpsActionOptions,
   clientFor,
   credentialsProviderOf,
+  guarded,
+  attributed,
+  attributionOf,
+  initiatorOf,
   organizationInputs,
 } from './common';
 import { examples } from './createServiceConnection.examples';
@@ -31,7 +35,7 @@ export function createServiceConnectionCreateAction(
   options: AzureDevOpsActionOptions,
 ) {
   const provider = credentialsProviderOf(options);
-  return createTemplateAction({
+  const action = createTemplateAction({
     id: 'azure:serviceconnection:create',
     description:
       'Creates an Azure DevOps service connection (Azure Resource Manager with workload identity federation, generic, or Backstage) and outputs the federation issuer and subject.',
@@ -190,7 +194,14 @@ export function createServiceConnectionCreateAction(
       const client = await clientFor(input, provider, options);
       const project = await client.getProject(input.project);
       // Builds (and so validates) the body before anything is written.
-      const body = serviceConnectionBody({ ...input, type }, project);
+      const description = attributed(
+        input.description,
+        attributionOf(await initiatorOf(ctx), ctx.task.id),
+      );
+      const body = serviceConnectionBody(
+        { ...input, type, description },
+        project,
+      );
       const shareWith: { id: string; name: string }[] = [];
       for (const name of input.shareWithProjects ?? [])
         shareWith.push(await client.getProject(name));
@@ -262,7 +273,7 @@ export function createServiceConnectionCreateAction(
               created.id,
               shareWith.map(p => ({
                 name: input.name,
-                description: input.description ?? '',
+                description,
                 projectReference: p,
               })),
             );
@@ -323,4 +334,13 @@ export function createServiceConnectionCreateAction(
       emit(endpoint, created.created);
     },
   });
+  return guarded(action, options, input => ({
+    projects: [input.project],
+    shareWithProjects: input.shareWithProjects,
+    authorizeAllPipelines: input.authorizeAllPipelines === true,
+    serviceConnection: {
+      type: input.type ?? 'azurerm',
+      scopeLevel: input.scopeLevel,
+    },
+  }));
 }

@@ -4,6 +4,10 @@ import {
   AzureDevOpsActionOptions,
   clientFor,
   credentialsProviderOf,
+  guarded,
+  attributed,
+  attributionOf,
+  initiatorOf,
   organizationInputs,
 } from './common';
 import { examples } from './createVariableGroup.examples';
@@ -20,7 +24,7 @@ export function createVariableGroupCreateAction(
   options: AzureDevOpsActionOptions,
 ) {
   const provider = credentialsProviderOf(options);
-  return createTemplateAction({
+  const action = createTemplateAction({
     id: 'azure:variablegroup:create',
     description:
       'Creates an Azure Pipelines variable group with plain and secret variables.',
@@ -87,6 +91,10 @@ export function createVariableGroupCreateAction(
       );
       const client = await clientFor(input, provider, options);
       const project = await client.getProject(input.project);
+      const description = attributed(
+        input.description,
+        attributionOf(await initiatorOf(ctx), ctx.task.id),
+      );
       const existing = await client.findVariableGroup(project.name, input.name);
       if (existing && input.failIfExists) {
         throw new ConflictError(
@@ -117,7 +125,7 @@ export function createVariableGroupCreateAction(
           if (found?.id) return { id: found.id, created: false };
           const g = await client.addVariableGroup({
             name: input.name,
-            description: input.description ?? '',
+            description,
             type: 'Vsts',
             variables: {
               ...Object.fromEntries(
@@ -133,7 +141,7 @@ export function createVariableGroupCreateAction(
             variableGroupProjectReferences: [
               {
                 name: input.name,
-                description: input.description ?? '',
+                description,
                 projectReference: { id: project.id, name: project.name },
               },
             ],
@@ -168,4 +176,8 @@ export function createVariableGroupCreateAction(
       ctx.output('created', result.created);
     },
   });
+  return guarded(action, options, input => ({
+    projects: [input.project],
+    authorizeAllPipelines: input.authorizeAllPipelines === true,
+  }));
 }

@@ -4,6 +4,7 @@ import {
   AzureDevOpsActionOptions,
   clientFor,
   credentialsProviderOf,
+  guarded,
   organizationInputs,
 } from './common';
 import { examples } from './permitPipeline.examples';
@@ -81,7 +82,7 @@ function satisfied(
  */
 export function createPipelinePermitAction(options: AzureDevOpsActionOptions) {
   const provider = credentialsProviderOf(options);
-  return createTemplateAction({
+  const action = createTemplateAction({
     id: 'azure:pipeline:permit',
     description:
       'Authorizes a pipeline (or all pipelines) to use a service connection, variable group, agent queue, environment, secure file or repository.',
@@ -235,4 +236,8 @@ export function createPipelinePermitAction(options: AzureDevOpsActionOptions) {
       ctx.output('changed', changed);
     },
   });
+  return guarded(action, options, input => ({
+    projects: [input.project],
+    authorizeAllPipelines: input.allPipelines === true,
+  }));
 }

@@ -4,6 +4,7 @@ import {
   AzureDevOpsActionOptions,
   clientFor,
   credentialsProviderOf,
+  guarded,
   organizationInputs,
 } from './common';
 import { examples } from './runPipeline.examples';
@@ -43,7 +44,7 @@ export function parsePipelineId(
  */
 export function createPipelineRunAction(options: AzureDevOpsActionOptions) {
   const provider = credentialsProviderOf(options);
-  return createTemplateAction({
+  const action = createTemplateAction({
     id: 'azure:pipeline:run',
     description:
       'Queues a run of an Azure Pipelines pipeline, optionally waiting for its result.',
@@ -225,4 +226,5 @@ export function createPipelineRunAction(options: AzureDevOpsActionOptions) {
       }
     },
   });
+  return guarded(action, options, input => ({ projects: [input.project] }));
 }
