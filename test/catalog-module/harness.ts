@@ -40,6 +40,10 @@ export interface PushBackendOptions {
   push?: Record<string, unknown>;
   /** Merged over `catalog`. */
   catalog?: Record<string, unknown>;
+  /** `stagedoor.discovery` (off when absent). */
+  discovery?: Record<string, unknown>;
+  /** `integrations`. */
+  integrations?: Record<string, unknown>;
 }
 
 /** Starts a backend with the catalog and the push module on a free port. */
@@ -70,6 +74,8 @@ export async function startPushBackend(
     database: options.database as JsonObject | undefined,
     reading: options.readingAllow,
     catalog: options.catalog as JsonObject | undefined,
+    discovery: options.discovery as JsonObject | undefined,
+    integrations: options.integrations as JsonObject | undefined,
   });
   const { baseUrl } = backend;
   const call = async (

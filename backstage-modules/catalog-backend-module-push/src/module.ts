@@ -7,8 +7,14 @@ import {
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
+import {
+  DefaultAzureDevOpsCredentialsProvider,
+  ScmIntegrations,
+} from '@backstage/integration';
 import { readPushConfig } from './config';
 import { PushStore } from './database/PushStore';
+import { readDiscoveryConfig } from './discovery/config';
+import { DiscoveryService } from './discovery/DiscoveryService';
 import { StagedoorPushEntityProvider } from './providers/StagedoorPushEntityProvider';
 import { createRouter } from './router/createRouter';
 import {
@@ -47,6 +53,21 @@ export const catalogModuleStagedoorPush = createBackendModule({
         const store = await PushStore.create(deps.database);
         const provider = StagedoorPushEntityProvider.create({ logger });
         deps.processing.addEntityProvider(provider);
+        const discoveryConfig = readDiscoveryConfig(deps.rootConfig);
+        const discovery =
+          discoveryConfig &&
+          new DiscoveryService({
+            config: discoveryConfig,
+            store,
+            provider,
+            catalog: deps.catalog,
+            auth: deps.auth,
+            credentialsProvider:
+              DefaultAzureDevOpsCredentialsProvider.fromIntegrations(
+                ScmIntegrations.fromConfig(deps.rootConfig),
+              ),
+            logger,
+          });
         const pushService = new PushService({
           config,
           store,
@@ -54,6 +75,7 @@ export const catalogModuleStagedoorPush = createBackendModule({
           catalog: deps.catalog,
           auth: deps.auth,
           logger,
+          discovery,
         });
         const statusService = new SourceStatusService(
           store,
@@ -85,6 +107,16 @@ export const catalogModuleStagedoorPush = createBackendModule({
             await pushService.reconcile();
           },
         });
+        if (discovery) {
+          // Global scope (the default): one replica runs each scheduled discovery.
+          await deps.scheduler.scheduleTask({
+            id: 'stagedoor-discovery',
+            ...discoveryConfig.schedule,
+            fn: async () => {
+              await discovery.run();
+            },
+          });
+        }
       },
     });
   },

@@ -30,6 +30,13 @@ export interface PushServiceOptions {
   catalog: CatalogService;
   auth: AuthService;
   logger: LoggerService;
+  /**
+   * Discovery, when on: a push takes its repository over from it (see
+   * `src/discovery`), so a repository discovery saw first never answers 409.
+   */
+  discovery?: {
+    yieldRepository(sourceKey: string, commit: string): Promise<void>;
+  };
 }
 
 /**
@@ -135,6 +142,9 @@ export class PushService {
       grant,
       desired.map(d => d.entity.kind),
     );
+    if (!dryRun && this.options.discovery) {
+      await this.options.discovery.yieldRepository(sourceKey, source.commit);
+    }
     // Entities this source already owns need no catalog round trip: only new refs can
     // collide with another provider or location (most pushes are updates).
     const owned = await this.options.store.ownedRefs(sourceKey);

@@ -1,0 +1,514 @@
+import { createHash } from 'node:crypto';
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import type { Entity } from '@backstage/catalog-model';
+import type { AzureDevOpsCredentialsProvider } from '@backstage/integration';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  hasErrors,
+  organizationName,
+  type Problem,
+  type PushSource,
+  shortBranchName,
+  sourceKeyOf,
+} from '@stagedoor/common';
+import type { PushStore } from '../database/PushStore';
+import type { EntityRow, SourceRow } from '../database/tables';
+import type { StagedoorPushEntityProvider } from '../providers/StagedoorPushEntityProvider';
+import { type DesiredEntity, withProvenance } from '../service/entities';
+import { checkCatalogOwnership } from '../service/ownership';
+import {
+  AzureDevOpsDiscoveryClient,
+  type DiscoveredRepository,
+} from './AzureDevOpsDiscoveryClient';
+import {
+  type DiscoveryConfig,
+  type DiscoveryOrganization,
+  isGlob,
+  pathGlobToRegExp,
+} from './config';
+import {
+  DISCOVERY_SUBJECT,
+  type DiscoveryRow,
+  DiscoveryStore,
+  type RepositoryState,
+} from './DiscoveryStore';
+import { entitiesOfFiles, placeholderEntity } from './entities';
+
+/** Everything discovery needs, built once in the module's init. */
+export interface DiscoveryServiceOptions {
+  config: DiscoveryConfig;
+  store: PushStore;
+  provider: StagedoorPushEntityProvider;
+  catalog: CatalogService;
+  auth: AuthService;
+  credentialsProvider: AzureDevOpsCredentialsProvider;
+  logger: LoggerService;
+}
+
+/** What one run did, per organization summed up (logged, and read by tests and the benchmark). */
+export interface DiscoveryRunSummary {
+  repositories: number;
+  unchanged: number;
+  read: number;
+  filesRead: number;
+  pushed: number;
+  removed: number;
+  failedProjects: string[];
+  failedRepositories: string[];
+  requests: number;
+  durationMs: number;
+}
+
+/** What one repository's read produced. */
+type Outcome = 'unchanged' | 'read' | 'pushed';
+
+/**
+ * Finds every repository of the configured organizations and keeps one entity set
+ * per repository in the catalog: its catalog files' entities, or a placeholder.
+ * Entities are stored and applied exactly as a push of the repository's default
+ * branch would be (same source key, same tables, same provider), so a later push of
+ * that branch simply replaces them; a source a pipeline has pushed is never touched.
+ */
+export class DiscoveryService {
+  private readonly discovery: DiscoveryStore;
+  private readonly logger: LoggerService;
+
+  constructor(private readonly options: DiscoveryServiceOptions) {
+    this.discovery = new DiscoveryStore(options.store);
+    this.logger = options.logger.child({ target: 'stagedoor-discovery' });
+  }
+
+  /** One discovery run over every organization; an organization failing is logged, not thrown. */
+  async run(): Promise<DiscoveryRunSummary> {
+    const started = Date.now();
+    const total: DiscoveryRunSummary = {
+      repositories: 0,
+      unchanged: 0,
+      read: 0,
+      filesRead: 0,
+      pushed: 0,
+      removed: 0,
+      failedProjects: [],
+      failedRepositories: [],
+      requests: 0,
+      durationMs: 0,
+    };
+    for (const org of this.options.config.organizations) {
+      try {
+        await this.runOrganization(org, total);
+      } catch (e) {
+        total.failedProjects.push(`${org.url}/*`);
+        this.logger.error(
+          `discovery of ${org.url} failed: ${(e as Error).message}`,
+        );
+      }
+    }
+    total.durationMs = Date.now() - started;
+    this.logger.info(
+      `discovery: ${total.repositories} repositories, ${total.read} read (${total.filesRead} files), ${total.unchanged} unchanged, ${total.pushed} owned by push, ${total.removed} removed, ${total.failedProjects.length} projects and ${total.failedRepositories.length} repositories failed, ${total.requests} requests in ${total.durationMs} ms`,
+      { event: 'stagedoor.discovery.run', ...total },
+    );
+    return total;
+  }
+
+  private async runOrganization(
+    org: DiscoveryOrganization,
+    total: DiscoveryRunSummary,
+  ): Promise<void> {
+    const { config } = this.options;
+    const client = await AzureDevOpsDiscoveryClient.connect({
+      organizationUrl: org.url,
+      credentialsProvider: this.options.credentialsProvider,
+      logger: this.logger,
+      maxConcurrency: config.maxConcurrency,
+      maxRetries: config.maxRetries,
+      maxRetryWaitMs: config.maxRetryWaitMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+    });
+    try {
+      const projects = (await client.listProjects()).filter(p =>
+        org.projects.some(re => re.test(p.name)),
+      );
+      const known = await this.discovery.repositories(org.url);
+      const pushed = await this.discovery.pushedRepositories(
+        organizationName(org.url),
+      );
+      const listedProjects = new Set<string>();
+      const seen = new Set<string>();
+      const work: DiscoveredRepository[] = [];
+      await Promise.all(
+        projects.map(async p => {
+          try {
+            for (const r of await client.listRepositories(p.name)) {
+              if (!org.repositories.some(re => re.test(`${p.name}/${r.name}`)))
+                continue;
+              if (r.isDisabled || !r.defaultBranch || r.size === 0) continue;
+              if (r.isFork && !org.includeForks) continue;
+              work.push(r);
+            }
+            listedProjects.add(p.name.toLowerCase());
+          } catch (e) {
+            total.failedProjects.push(`${org.url}/${p.name}`);
+            this.logger.warn(
+              `discovery: could not list the repositories of ${org.url}/${p.name} (retried next run): ${(e as Error).message}`,
+            );
+          }
+        }),
+      );
+      // Repositories go through a pool a little wider than the request limit, so the
+      // catalog writes of some overlap the requests of others.
+      const queue = [...work];
+      const lanes = Array.from(
+        { length: Math.min(queue.length, config.maxConcurrency * 2) },
+        async () => {
+          for (let r = queue.shift(); r; r = queue.shift()) {
+            seen.add(r.id);
+            total.repositories++;
+            try {
+              const outcome = await this.discoverRepository(
+                client,
+                org,
+                r,
+                known.get(r.id),
+                pushed,
+              );
+              if (outcome.outcome === 'unchanged') total.unchanged++;
+              else if (outcome.outcome === 'pushed') total.pushed++;
+              else total.read++;
+              total.filesRead += outcome.filesRead;
+            } catch (e) {
+              total.failedRepositories.push(`${r.project}/${r.name}`);
+              this.logger.warn(
+                `discovery: could not read ${org.url}/${r.project}/${r.name} (retried next run): ${(e as Error).message}`,
+              );
+            }
+          }
+        },
+      );
+      await Promise.all(lanes);
+      // Gone, disabled, emptied or filtered out, in a project that was listed: remove.
+      for (const row of known.values()) {
+        if (seen.has(row.repository_id)) continue;
+        if (!listedProjects.has(row.project.toLowerCase())) continue;
+        await this.release(row.source_key, row.head_commit ?? '0000000');
+        await this.discovery.forget(row.repository_id);
+        total.removed++;
+      }
+    } finally {
+      total.requests += client.requests;
+    }
+  }
+
+  /**
+   * Reads one repository and brings its entities up to date: nothing when its head
+   * and the settings did not change; its catalog files' entities; or a placeholder.
+   */
+  async discoverRepository(
+    client: AzureDevOpsDiscoveryClient,
+    org: DiscoveryOrganization,
+    repo: DiscoveredRepository,
+    previous: DiscoveryRow | undefined,
+    pushed: Set<string>,
+  ): Promise<{ outcome: Outcome; filesRead: number }> {
+    const { config } = this.options;
+    const source: PushSource = {
+      organizationUrl: org.url,
+      project: repo.project,
+      repositoryName: repo.name,
+      repositoryId: repo.id,
+      branch: shortBranchName(repo.defaultBranch!),
+      commit: '0000000',
+    };
+    const sourceKey = sourceKeyOf(source);
+    const repositoryKey = sourceKey.replace(/@[^@]*$/, '');
+    const row = (
+      state: RepositoryState,
+      head: string | null,
+      problems: Problem[],
+    ): DiscoveryRow => ({
+      repository_id: repo.id,
+      organization_url: org.url,
+      project: repo.project,
+      repository_name: repo.name,
+      source_key: sourceKey,
+      head_commit: head,
+      fingerprint: config.fingerprint,
+      state,
+      problems: JSON.stringify(problems),
+      checked_at: new Date(),
+    });
+
+    if (pushed.has(repositoryKey)) {
+      if (previous?.state !== 'pushed') {
+        for (const key of await this.discovery.discoveredSourcesOf(
+          repositoryKey,
+        ))
+          await this.release(key, previous?.head_commit ?? '0000000');
+        await this.discovery.save(row('pushed', null, []));
+      }
+      return { outcome: 'pushed', filesRead: 0 };
+    }
+    const head = await client.headOf(
+      repo.project,
+      repo.id,
+      repo.defaultBranch!,
+    );
+    if (!head) throw new Error(`${repo.defaultBranch} has no commit`);
+    if (
+      previous &&
+      previous.state !== 'pushed' &&
+      previous.head_commit === head &&
+      previous.fingerprint === config.fingerprint &&
+      previous.source_key === sourceKey
+    ) {
+      return { outcome: 'unchanged', filesRead: 0 };
+    }
+    source.commit = head;
+    if (previous && previous.source_key !== sourceKey) {
+      // Renamed, moved or a new default branch: the old key's entities go.
+      await this.release(previous.source_key, head);
+    }
+
+    const files = await this.readCatalogFiles(client, repo, head);
+    const { entities, problems } = files.length
+      ? await entitiesOfFiles(source, files)
+      : { entities: [], problems: [] };
+    let state: RepositoryState = files.length ? 'catalog-file' : 'placeholder';
+    let desired: DesiredEntity[] | undefined = entities;
+    if (hasErrors(problems)) {
+      state = 'invalid';
+      this.logger.warn(
+        `discovery: ${sourceKey} has catalog files with problems; its entities were not changed: ${problems
+          .filter(p => p.severity === 'error')
+          .map(p => `${p.file}:${p.line}:${p.column} ${p.message}`)
+          .join('; ')}`,
+      );
+    }
+    const outcome = await this.options.store.withSourceLock(
+      sourceKey,
+      async () => {
+        const current = await this.options.store.getSource(sourceKey);
+        if (current && current.pushed_by !== DISCOVERY_SUBJECT) return 'pushed';
+        // A pipeline of another branch may have pushed since the run started.
+        if (await this.discovery.isPushed(repositoryKey)) {
+          await this.releaseLocked(sourceKey, head);
+          return 'pushed';
+        }
+        const currentRows = current
+          ? await this.options.store.getEntities(sourceKey)
+          : [];
+        if (state === 'invalid') {
+          // Keep the last good entities; a repository with none keeps (or gets) a placeholder that shows the problems.
+          const real = currentRows.some(
+            r => !r.entity.includes('"stagedoor.io/placeholder"'),
+          );
+          desired = real
+            ? undefined
+            : config.placeholder.enabled
+              ? [placeholderEntity(source, config.placeholder, problems)]
+              : [];
+        } else if (desired!.length === 0 && config.placeholder.enabled) {
+          desired = [placeholderEntity(source, config.placeholder)];
+        }
+        if (desired) {
+          const conflicts = await this.conflictsOf(sourceKey, desired);
+          if (conflicts.length) {
+            state = 'conflict';
+            problems.push(...conflicts);
+            this.logger.warn(
+              `discovery: ${sourceKey} was not applied: ${conflicts.map(c => c.message).join('; ')}`,
+            );
+            desired = undefined;
+          }
+        }
+        if (desired) await this.save(source, sourceKey, desired, current);
+        return 'read' as const;
+      },
+    );
+    if (outcome === 'pushed') {
+      await this.discovery.save(row('pushed', null, []));
+      return { outcome: 'pushed', filesRead: 0 };
+    }
+    // A conflict is looked at again next run (another source may let go).
+    const final = state as RepositoryState;
+    await this.discovery.save(
+      row(final, final === 'conflict' ? null : head, problems),
+    );
+    return { outcome: 'read', filesRead: files.length };
+  }
+
+  /** The catalog files at `head`: each configured path, globs through one listing. */
+  private async readCatalogFiles(
+    client: AzureDevOpsDiscoveryClient,
+    repo: DiscoveredRepository,
+    head: string,
+  ): Promise<{ path: string; content: string }[]> {
+    const { catalogPaths } = this.options.config;
+    const paths = new Set(catalogPaths.filter(p => !isGlob(p)));
+    const globs = catalogPaths.filter(isGlob).map(pathGlobToRegExp);
+    if (globs.length) {
+      for (const p of await client.listFiles(repo.project, repo.id, head))
+        if (globs.some(re => re.test(p))) paths.add(p);
+    }
+    const files = await Promise.all(
+      [...paths].map(async path => ({
+        path: path.replace(/^\/+/, ''),
+        content: await client.readFile(repo.project, repo.id, path, head),
+      })),
+    );
+    return files.filter(
+      (f): f is { path: string; content: string } => f.content !== undefined,
+    );
+  }
+
+  /** Refs another source owns, or the catalog has from another location, as problems. */
+  private async conflictsOf(
+    sourceKey: string,
+    desired: DesiredEntity[],
+  ): Promise<Problem[]> {
+    const { store, catalog, auth } = this.options;
+    const owned = await store.ownedRefs(sourceKey);
+    const fresh = desired.filter(d => !owned.has(d.ref));
+    const owners = await store.foreignOwners(
+      sourceKey,
+      fresh.map(d => d.ref),
+    );
+    const messages = [...owners].map(
+      ([ref, owner]) => `${ref} is already owned by source ${owner}`,
+    );
+    if (!messages.length) {
+      try {
+        await checkCatalogOwnership(catalog, auth, sourceKey, fresh);
+      } catch (e) {
+        messages.push((e as Error).message);
+      }
+    }
+    return messages.map(message => ({
+      file: '',
+      line: 1,
+      column: 1,
+      severity: 'error' as const,
+      rule: 'discovery/conflict',
+      message,
+    }));
+  }
+
+  /** Stores the source as discovery's and applies the difference, like a push (store first, then apply). */
+  private async save(
+    source: PushSource,
+    sourceKey: string,
+    desired: DesiredEntity[],
+    current: SourceRow | undefined,
+  ): Promise<void> {
+    const { store, provider } = this.options;
+    const contentHash = `discovery:${createHash('sha256')
+      .update(JSON.stringify(desired.map(d => [d.ref, d.contentHash]).sort()))
+      .digest('hex')
+      .slice(0, 40)}`;
+    const caughtUp =
+      !current || current.applied_generation === current.generation;
+    if (current?.content_hash === contentHash && caughtUp) return;
+    const previous = new Map(
+      (await store.getEntities(sourceKey)).map(r => [r.entity_ref, r]),
+    );
+    const rows: EntityRow[] = desired.map(d => {
+      const before = previous.get(d.ref);
+      const changed = !before || before.content_hash !== d.contentHash;
+      return {
+        entity_ref: d.ref,
+        source_key: sourceKey,
+        location_key: d.locationKey,
+        entity: changed
+          ? JSON.stringify(withProvenance(d.entity, sourceKey, source))
+          : before.entity,
+        content_hash: d.contentHash,
+        commit: changed ? source.commit : before.commit,
+      };
+    });
+    const wanted = new Set(rows.map(r => r.entity_ref));
+    const pendingBefore: string[] =
+      current && !caughtUp ? JSON.parse(current.pending_removals) : [];
+    const removals = [
+      ...new Set([...pendingBefore, ...previous.keys()]),
+    ].filter(r => !wanted.has(r));
+    const generation = (current?.generation ?? 0) + 1;
+    await store.transaction(trx =>
+      store.saveState(
+        trx,
+        {
+          source_key: sourceKey,
+          organization_url: source.organizationUrl,
+          project: source.project,
+          repository_name: source.repositoryName,
+          repository_id: source.repositoryId ?? null,
+          branch: source.branch,
+          commit: source.commit,
+          build_id: null,
+          build_url: null,
+          commit_time: null,
+          content_hash: contentHash,
+          pushed_by: DISCOVERY_SUBJECT,
+          pushed_at: new Date(),
+          generation,
+          applied_generation: current?.applied_generation ?? 0,
+          pending_removals: JSON.stringify(removals),
+        },
+        rows,
+      ),
+    );
+    const toApply = rows.filter(r => {
+      const before = previous.get(r.entity_ref);
+      return !caughtUp || !before || before.content_hash !== r.content_hash;
+    });
+    await provider.applyDelta(
+      toApply.map(r => ({
+        entity: JSON.parse(r.entity) as Entity,
+        locationKey: r.location_key,
+      })),
+      removals,
+    );
+    await store.markApplied(sourceKey, generation);
+  }
+
+  /**
+   * Lets a push of `sourceKey` take its repository over: removes what discovery stored
+   * for the repository under other branches, so the push neither conflicts with nor
+   * duplicates it. Under `sourceKey` itself the push simply replaces discovery's
+   * entities (same source), so nothing disappears in between.
+   */
+  async yieldRepository(sourceKey: string, commit: string): Promise<void> {
+    const repositoryKey = sourceKey.replace(/@[^@]*$/, '');
+    for (const key of await this.discovery.discoveredSourcesOf(repositoryKey))
+      if (key !== sourceKey) await this.release(key, commit);
+  }
+
+  /** Removes the entities of a discovery-written source (never of a pushed one). */
+  private async release(sourceKey: string, commit: string): Promise<void> {
+    await this.options.store.withSourceLock(sourceKey, () =>
+      this.releaseLocked(sourceKey, commit),
+    );
+  }
+
+  private async releaseLocked(
+    sourceKey: string,
+    commit: string,
+  ): Promise<void> {
+    {
+      const current = await this.options.store.getSource(sourceKey);
+      if (!current || current.pushed_by !== DISCOVERY_SUBJECT) return;
+      await this.save(
+        {
+          organizationUrl: current.organization_url,
+          project: current.project,
+          repositoryName: current.repository_name,
+          repositoryId: current.repository_id ?? undefined,
+          branch: current.branch,
+          commit,
+        },
+        sourceKey,
+        [],
+        current,
+      );
+    }
+  }
+}
