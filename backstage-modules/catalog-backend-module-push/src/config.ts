@@ -20,6 +20,8 @@ export interface PushConfig {
   rules: PushRule[];
   reconcileFrequency: HumanDuration;
   maxConcurrentPushes: number;
+  /** Per-principal limit on `POST /push`; none when undefined. */
+  rateLimit?: { requestsPerMinute: number };
 }
 
 const DEFAULT_DENIED_KINDS = ['user', 'group'];
@@ -76,5 +78,14 @@ export function readPushConfig(root: Config): PushConfig {
       ? readDurationFromConfig(config, { key: 'reconcileFrequency' })
       : { minutes: 5 },
     maxConcurrentPushes: positiveInt(config, 'maxConcurrentPushes', 4),
+    rateLimit: config.has('rateLimit')
+      ? {
+          requestsPerMinute: positiveInt(
+            config,
+            'rateLimit.requestsPerMinute',
+            60,
+          ),
+        }
+      : undefined,
   };
 }

@@ -1,11 +1,16 @@
 import express from 'express';
 import Router from 'express-promise-router';
 import type {
+  AuditorService,
   HttpAuthService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { InputError, serializeError } from '@backstage/errors';
-import { PUSH_API_PATH, pushRequestSchema } from '@stagedoor/common';
+import {
+  PUSH_API_PATH,
+  pushRequestSchema,
+  sourceKeyOf,
+} from '@stagedoor/common';
 import type { PushConfig } from '../config';
 import { authorizeSource } from '../service/authorize';
 import {
@@ -15,6 +20,7 @@ import {
 } from '../service/errors';
 import type { PushService } from '../service/PushService';
 import type { SourceStatusService } from '../service/SourceStatusService';
+import { perPrincipalRateLimit } from './rateLimit';
 
 /** What the push API needs; all built in the module's init. */
 export interface RouterOptions {
@@ -23,6 +29,8 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   pushService: PushService;
   statusService: SourceStatusService;
+  /** Records every authenticated push (principal, source, outcome, counts); the catalog's `coreServices.auditor`. */
+  auditor?: AuditorService;
 }
 
 /**
@@ -33,25 +41,71 @@ export function createRouter(options: RouterOptions): express.Router {
   const { config, httpAuth, pushService, statusService } = options;
   const api = Router();
   const json = express.json({ limit: config.maxBodyBytes, type: () => true });
-
-  api.post('/push', parseBody(json, config.maxBodyBytes), async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['service'] });
-    const parsed = pushRequestSchema.safeParse(req.body);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map(
-        i => `${i.path.join('.') || 'body'}: ${i.message}`,
-      );
-      throw new InputError(`Malformed push body: ${issues.join('; ')}`);
+  // Authenticated before the body is read, so the rate limit and the audit know the principal.
+  const authenticate: express.RequestHandler = async (req, res, next) => {
+    try {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['service'],
+      });
+      res.locals.subject = credentials.principal.subject;
+      next();
+    } catch (error) {
+      next(error);
     }
-    const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
-    res.json(
-      await pushService.push(
-        parsed.data,
-        credentials.principal.subject,
+  };
+  const limits = config.rateLimit
+    ? [perPrincipalRateLimit(config.rateLimit.requestsPerMinute)]
+    : [];
+
+  api.post(
+    '/push',
+    authenticate,
+    ...limits,
+    parseBody(json, config.maxBodyBytes),
+    async (req, res) => {
+      const subject: string = res.locals.subject;
+      const parsed = pushRequestSchema.safeParse(req.body);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map(
+          i => `${i.path.join('.') || 'body'}: ${i.message}`,
+        );
+        throw new InputError(`Malformed push body: ${issues.join('; ')}`);
+      }
+      const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
+      const { source, files } = parsed.data;
+      const meta = {
+        sourceKey: sourceKeyOf(source),
+        commit: source.commit,
+        buildId: source.buildId ?? null,
         dryRun,
-      ),
-    );
-  });
+        files: files.length,
+      };
+      res.locals.audited = true;
+      const event = await options.auditor?.createEvent({
+        eventId: 'push',
+        severityLevel: dryRun ? 'low' : 'medium',
+        request: req,
+        meta,
+      });
+      let response;
+      try {
+        response = await pushService.push(parsed.data, subject, dryRun);
+      } catch (error) {
+        await event?.fail({ error: auditedError(error) });
+        throw error;
+      }
+      await event?.success({
+        meta: {
+          applied: response.applied,
+          added: response.added.length,
+          updated: response.updated.length,
+          removed: response.removed.length,
+          unchanged: response.unchanged.length,
+        },
+      });
+      res.json(response);
+    },
+  );
 
   api.get('/sources/:sourceKey', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['service'] });
@@ -76,6 +130,22 @@ export function createRouter(options: RouterOptions): express.Router {
         return;
       }
       const statusCode = statusCodeOf(error);
+      // Pushes refused before their body was read (rate limit, size, malformed) are audited here.
+      if (
+        req.method === 'POST' &&
+        req.path === '/push' &&
+        res.locals.subject &&
+        !res.locals.audited
+      ) {
+        options.auditor
+          ?.createEvent({
+            eventId: 'push',
+            severityLevel: 'medium',
+            request: req,
+          })
+          .then(event => event.fail({ error: auditedError(error) }))
+          .catch(e => options.logger.warn(`Push audit event failed: ${e}`));
+      }
       if (statusCode >= 500)
         options.logger.error(`Push API request failed: ${error}`);
       // Backstage's error body shape (as MiddlewareFactory.error() writes it), plus the
@@ -91,6 +161,18 @@ export function createRouter(options: RouterOptions): express.Router {
   const router = Router();
   router.use(PUSH_API_PATH, api);
   return router;
+}
+
+/**
+ * The error as audited: name and message only. Never the stack, the request
+ * body or the validation problems (they can quote file contents).
+ */
+function auditedError(error: unknown): Error {
+  const e = error as { name?: string; message?: string };
+  const audited = new Error(String(e?.message ?? error));
+  audited.name = e?.name ?? 'Error';
+  audited.stack = undefined;
+  return audited;
 }
 
 /** Body parsing with errors that say what to fix, as Backstage error types. */
