@@ -50,6 +50,15 @@ export interface Config {
        * Default: 4.
        */
       maxConcurrentPushes?: number;
+      /**
+       * A limit on `POST /push` per principal (one pipeline identity, one static
+       * token): more requests in a minute answer `429` with `Retry-After`, which the
+       * tasks and the CLI honour. Counted in memory on each replica. Default: no limit.
+       */
+      rateLimit?: {
+        /** Pushes one principal may send per minute and replica. Default: 60. */
+        requestsPerMinute?: number;
+      };
     };
   };
 }
