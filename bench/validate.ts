@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const repoRoot = resolve(__dirname, '..');
-const cli = join(repoRoot, 'tasks', 'shared', 'dist', 'cli.js');
+const cli = join(repoRoot, 'cli', 'dist', 'cli.js');
 
 export interface ValidateBenchResult {
   files: number;

@@ -56,9 +56,9 @@ const jobs = [
   build({
     ...common,
     entryPoints: [join(root, 'tasks/shared/src/bin.ts')],
-    outfile: join(root, 'tasks/shared/dist/cli.js'),
+    outfile: join(root, 'cli/dist/cli.js'),
   }),
-  buildWorker(join(root, 'tasks/shared/dist')),
+  buildWorker(join(root, 'cli/dist')),
 ];
 
 /**

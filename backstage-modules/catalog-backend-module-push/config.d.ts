@@ -19,10 +19,11 @@ export interface Config {
        */
       rules?: Array<{
         /**
-         * Subjects of service principals from `backend.auth.externalAccess`, as Backstage
-         * reports them: `external:<subject>` for a static token (the `external:` prefix may
-         * be left out here), `external:<subjectPrefix>:<sub>` for a JWKS token (e.g. a
-         * Microsoft Entra ID access token). `*` matches any principal.
+         * Subjects of service principals from `backend.auth.externalAccess`: `<subject>` for
+         * a static token, `<subjectPrefix>:<sub>` for a JWKS token (e.g. a Microsoft Entra ID
+         * access token). Backstage releases up to backend-defaults 0.18 report them with an
+         * `external:` prefix and later ones without; a rule matches with or without it on
+         * every release. `*` matches any principal.
          */
         principals: string[];
         /**

@@ -36,6 +36,12 @@ describe('push authorization rules', () => {
     ['external:entra:11111111-aaaa', 'contoso/any/repo', true],
     ['external:entra:22222222-bbbb', 'contoso/any/repo', false],
     ['user:default/guest', 'contoso/shop/orders', false],
+    // Newer Backstage releases report external subjects without the `external:` prefix:
+    // rules written either way keep matching.
+    ['ci', 'contoso/shop/orders', true],
+    ['entra:11111111-aaaa', 'contoso/any/repo', true],
+    ['entra:22222222-bbbb', 'contoso/any/repo', false],
+    ['other', 'contoso/shop/orders', false],
   ];
   for (const [subject, repo, allowed] of cases) {
     it(`${allowed ? 'lets' : 'does not let'} ${subject} push ${repo}`, () => {

@@ -12,15 +12,7 @@ import {
 import { buildTasks } from './helpers';
 import { makeRepo, removeRepos } from './repo';
 
-const cliJs = resolve(
-  __dirname,
-  '..',
-  '..',
-  'tasks',
-  'shared',
-  'dist',
-  'cli.js',
-);
+const cliJs = resolve(__dirname, '..', '..', 'cli', 'dist', 'cli.js');
 
 /** Runs `stagedoor …` in-process and captures what it prints. */
 async function stagedoor(

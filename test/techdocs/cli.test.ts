@@ -115,7 +115,7 @@ describe('stagedoor techdocs publish', function () {
   });
 
   it('works from the bundled stagedoor CLI', function () {
-    const bundle = join(repoRoot, 'tasks', 'shared', 'dist', 'cli.js');
+    const bundle = join(repoRoot, 'cli', 'dist', 'cli.js');
     if (!existsSync(bundle))
       execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], {
         stdio: 'inherit',

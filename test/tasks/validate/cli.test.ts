@@ -134,7 +134,7 @@ describe('stagedoor validate', function () {
     const ok = await run(
       process.execPath,
       [
-        join(repoRoot, 'tasks/shared/bin/stagedoor.js'),
+        join(repoRoot, 'cli/bin/stagedoor.js'),
         'validate',
         'svc',
         '--format',
@@ -146,7 +146,7 @@ describe('stagedoor validate', function () {
     await assert.rejects(
       run(
         process.execPath,
-        [join(repoRoot, 'tasks/shared/bin/stagedoor.js'), 'validate'],
+        [join(repoRoot, 'cli/bin/stagedoor.js'), 'validate'],
         { cwd: root },
       ),
       (e: { code: number }) => e.code === 1,

@@ -126,7 +126,7 @@ describe('validation on worker threads', function () {
       const run = (args: string[]) =>
         promisify(execFile)(
           process.execPath,
-          [join(repoRoot, 'tasks/shared/dist/cli.js'), 'validate', ...args],
+          [join(repoRoot, 'cli/dist/cli.js'), 'validate', ...args],
           { cwd: root, maxBuffer: 64 * 1024 * 1024 },
         ).catch((e: { code: number; stdout: string; stderr: string }) => e);
       for (const format of ['json', 'sarif']) {
@@ -176,7 +176,7 @@ describe('validation on worker threads', function () {
       const cli = await promisify(execFile)(
         process.execPath,
         [
-          join(repoRoot, 'tasks/shared/dist/cli.js'),
+          join(repoRoot, 'cli/dist/cli.js'),
           'validate',
           '--format',
           'json',

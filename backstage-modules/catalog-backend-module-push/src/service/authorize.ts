@@ -18,10 +18,26 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${out}$`, 'i');
 }
 
+const EXTERNAL_PREFIX = 'external:';
+
+/**
+ * The subject of an external-access principal without the `external:` prefix. Backstage
+ * releases up to backend-defaults 0.18 report a static token's subject as
+ * `external:<subject>`; later ones report `<subject>` alone. Rules may be written either way
+ * and match on every release.
+ */
+function withoutExternalPrefix(subject: string): string {
+  return subject.startsWith(EXTERNAL_PREFIX)
+    ? subject.slice(EXTERNAL_PREFIX.length)
+    : subject;
+}
+
 function principalMatches(pattern: string, subject: string): boolean {
   if (pattern === '*') return true;
-  // A static token's subject arrives as `external:<subject>`; the config may omit the prefix.
-  return pattern === subject || `external:${pattern}` === subject;
+  return (
+    pattern === subject ||
+    withoutExternalPrefix(pattern) === withoutExternalPrefix(subject)
+  );
 }
 
 /** What the rule that let a push through allows. */
