@@ -8,7 +8,9 @@
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# 1. Check: the whole workspace installs and type-checks, as in CI.
+# 1. Check and build: the whole workspace installs and type-checks, as in CI. `npm ci` runs the
+# root `prepare` (scripts/build.mjs), which writes the backend's built JavaScript to
+# backstage-modules/backend/dist/ (its code and the @stagedoor modules; the rest stays in node_modules).
 FROM ${NODE_IMAGE} AS check
 WORKDIR /app
 COPY . .
@@ -44,4 +46,4 @@ EXPOSE 7007
 HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:7007/.backstage/health/v1/readiness').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # = `npm run start:production -w backend`, without npm in between so that SIGTERM reaches node.
-CMD ["node", "--import", "tsx", "src/index.ts", "--config", "app-config.yaml", "--config", "app-config.production.yaml"]
+CMD ["node", "--enable-source-maps", "dist/index.js", "--config", "app-config.yaml", "--config", "app-config.production.yaml"]

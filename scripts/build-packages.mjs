@@ -48,10 +48,9 @@ function buildPackage(dir) {
   run(bin('backstage-cli'), ['package', 'build'], dir);
 }
 
-if (process.argv.includes('--self')) {
+// Run, not imported (scripts/api-reports.mjs imports the list above).
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   declarations();
-  buildPackage(process.cwd());
-} else {
-  declarations();
-  for (const dir of PUBLIC_BACKSTAGE_PACKAGES) buildPackage(join(root, dir));
+  if (process.argv.includes('--self')) buildPackage(process.cwd());
+  else for (const dir of PUBLIC_BACKSTAGE_PACKAGES) buildPackage(join(root, dir));
 }

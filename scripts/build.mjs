@@ -1,5 +1,5 @@
-// Bundles the `stagedoor` CLI and each pipeline task into CommonJS files: the task's
-// entry (with task-lib) and, when the task has one, its lazily loaded core.
+// Bundles the `stagedoor` CLI and each pipeline task into CommonJS files (the task's entry
+// with task-lib and, when the task has one, its lazily loaded core), and the baseline backend.
 // Runs on `npm ci` (prepare), before `npm test`, and before packaging.
 import { build } from 'esbuild';
 import { cpSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -52,6 +52,41 @@ function bundles(metafile, module) {
   );
 }
 
+/**
+ * The baseline backend runs as built JavaScript in production (`npm run start:production -w
+ * backend`, the image's command): its own code and the workspace's @stagedoor packages in one
+ * file, every other package loaded from node_modules as usual.
+ */
+const backendBuild = () =>
+  build({
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    logLevel: 'warning',
+    entryPoints: [join(root, 'backstage-modules/backend/src/index.ts')],
+    outfile: join(root, 'backstage-modules/backend/dist/index.js'),
+    plugins: [
+      {
+        name: 'external-but-stagedoor',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, args =>
+            args.path.startsWith('@stagedoor/')
+              ? undefined
+              : { path: args.path, external: true },
+          );
+        },
+      },
+    ],
+  });
+
+// `--backend`: the baseline backend alone (what `npm start` rebuilds before it starts).
+if (process.argv.includes('--backend')) {
+  await backendBuild();
+  process.exit(0);
+}
+
 const jobs = [
   build({
     ...common,
@@ -59,6 +94,7 @@ const jobs = [
     outfile: join(root, 'cli/dist/cli.js'),
   }),
   buildWorker(join(root, 'cli/dist')),
+  backendBuild(),
 ];
 
 /**
