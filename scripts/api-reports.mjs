@@ -19,10 +19,14 @@ let failed = false;
 try {
   for (const rel of PUBLIC_BACKSTAGE_PACKAGES) {
     const dir = join(root, rel);
-    const { name } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const { name } = JSON.parse(
+      readFileSync(join(dir, 'package.json'), 'utf8'),
+    );
     const entry = join(dir, 'dist', 'index.d.ts');
     if (!existsSync(entry)) {
-      console.error(`${name}: ${entry} is missing; run \`npm run build:packages\` first`);
+      console.error(
+        `${name}: ${entry} is missing; run \`npm run build:packages\` first`,
+      );
       failed = true;
       continue;
     }
@@ -77,10 +81,14 @@ try {
       );
       failed = true;
     } else if (!result.succeeded) {
-      console.error(`${name}: api-extractor reported ${result.errorCount} error(s)`);
+      console.error(
+        `${name}: api-extractor reported ${result.errorCount} error(s)`,
+      );
       failed = true;
     } else {
-      console.log(`${name}: ${rel}/report.api.md ${check ? 'up to date' : 'written'}`);
+      console.log(
+        `${name}: ${rel}/report.api.md ${check ? 'up to date' : 'written'}`,
+      );
     }
   }
 } finally {

@@ -52,5 +52,6 @@ function buildPackage(dir) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   declarations();
   if (process.argv.includes('--self')) buildPackage(process.cwd());
-  else for (const dir of PUBLIC_BACKSTAGE_PACKAGES) buildPackage(join(root, dir));
+  else
+    for (const dir of PUBLIC_BACKSTAGE_PACKAGES) buildPackage(join(root, dir));
 }
