@@ -27,6 +27,7 @@ async function run() {
         tl.getVariable('Build.SourcesDirectory') ||
         process.cwd(),
       catalogFiles: listInput('catalogFiles'),
+      includeTemplateSkeletons: tl.getBoolInput('includeTemplateSkeletons'),
       waitForProcessing: boolInput('waitForProcessing', true),
       timeoutSeconds: Number(tl.getInput('timeoutSeconds') || '300'),
       failOnProcessingErrors: boolInput('failOnProcessingErrors', true),

@@ -34,6 +34,7 @@ async function run() {
         process.cwd(),
       patterns: tl.getDelimitedInput('patterns', /\r?\n/),
       followLocations: boolInput('followLocations', true),
+      includeTemplateSkeletons: tl.getBoolInput('includeTemplateSkeletons'),
       policyFile: tl.filePathSupplied('policyFile')
         ? tl.getPathInput('policyFile')
         : undefined,

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliCommand, CliIo, UsageError, textReporter } from './io';
 import {
@@ -10,6 +11,7 @@ import {
   type NotifyOptions,
 } from '../notify';
 import { envName } from '../notify/env';
+import { defaultRootFor } from '../validate/discover';
 
 const FLAGS = `
 Options:
@@ -21,8 +23,11 @@ Options:
   --branch <ref>         Branch, e.g. refs/heads/main (env BUILD_SOURCEBRANCH; default: the checkout's)
   --commit <sha>         Commit the files were read at (env BUILD_SOURCEVERSION; default: the checkout's HEAD)
   --build-id <n>         Build id, orders pushes (env BUILD_BUILDID)
-  --root <dir>           Repository root (default: the current directory)
-  --files <globs>        Comma-separated globs (default: **/catalog-info.yaml,**/catalog-info.yml)
+  --root <dir>           Repository root (default: the current directory, or, for a path outside
+                         it, that path's repository: the nearest folder above it holding .git)
+  --files <globs>        Comma-separated globs, files or folders (default: **/catalog-info.yaml,
+                         **/catalog-info.yml); what a folder given as a path is searched for
+  --include-template-skeletons  Also send software-template skeleton files (left out by default)
   --branch-filter <f>    default | * | comma-separated branches (default: *)
   --timeout <seconds>    Time budget for sending and waiting (default 300)
   --app-url <url>        Backstage frontend URL for entity links (default: --url)
@@ -57,6 +62,7 @@ function parse(args: string[]) {
         'warn-on-processing-errors': { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         format: { type: 'string' },
+        'include-template-skeletons': { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -82,6 +88,19 @@ async function run(
     );
   if (!token)
     throw new UsageError('give a token with --token or STAGEDOOR_TOKEN');
+  // Paths are files, folders or globs, as for `stagedoor validate`, read from the working folder.
+  const paths = positionals.map(p =>
+    p.startsWith('!') ? `!${resolve(io.cwd, p.slice(1))}` : resolve(io.cwd, p),
+  );
+  let root: string;
+  try {
+    root =
+      values.root !== undefined
+        ? resolve(io.cwd, values.root)
+        : defaultRootFor(io.cwd, positionals);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const source = sourceFromVariables(env);
   source.organizationUrl = values.organization ?? source.organizationUrl;
   source.project = values.project ?? source.project;
@@ -90,7 +109,7 @@ async function run(
   source.commit = values.commit ?? source.commit;
   if (!source.branch || !source.commit) {
     // On a laptop: the checkout itself says which branch and commit the files are at.
-    const git = localGit(values.root ?? io.cwd);
+    const git = localGit(root);
     source.branch ||= git.branch ?? '';
     if (!source.commit && git.commit) {
       source.commit = git.commit;
@@ -115,12 +134,13 @@ async function run(
     options = normalizeNotifyOptions({
       mode,
       connection: { url, auth: { kind: 'token', token } },
-      rootDirectory: values.root ?? io.cwd,
+      rootDirectory: root,
       catalogFiles: values.files
         ?.split(',')
         .map(s => s.trim())
         .filter(Boolean),
-      paths: positionals,
+      paths,
+      includeTemplateSkeletons: values['include-template-skeletons'] ?? false,
       source,
       waitForProcessing: !values['no-wait'],
       failOnProcessingErrors: !values['warn-on-processing-errors'],

@@ -1,30 +1,41 @@
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import fg from 'fast-glob';
+import { relative, resolve } from 'node:path';
 import type { Problem } from '@stagedoor/common';
 import {
-  DEFAULT_CATALOG_PATTERNS,
+  catalogPatterns,
+  defaultRootFor,
   FailOn,
   formatSarif,
   formatText,
   runValidate,
   toJsonProblems,
 } from '../validate';
-import { CliCommand, UsageError, textReporter } from './io';
+import { CliCommand, CliIo, UsageError, textReporter } from './io';
 import { version as VERSION } from '../../package.json';
 
 const USAGE = `Usage: stagedoor validate [paths…] [options]
 
 Validates Backstage catalog files with the rules a real catalog applies, plus extra rules
 (references, TechDocs folders, placeholder files, Location targets, Azure DevOps annotations,
-policy). Paths are files or folders (default: the current folder); folders are searched for
-catalog-info.yaml / catalog-info.yml, and Location targets are followed.
+policy). Paths are files, folders or globs (default: the current folder); folders are searched
+for catalog-info.yaml / catalog-info.yml, and Location targets are followed. Software-template
+skeleton files (in a folder a Template fetches, or holding \${{ }} / {% %} templating) are left
+out, with one line on stderr saying which.
 
 Options:
-  --format text|json|sarif   Output on stdout (default text). json: an array of problems
-                             {file, line, column, severity, rule, message, entityRef?}.
+  --format text|json|sarif   Output on stdout (default text), on every exit. json: an array of
+                             problems {file, line, column, severity, rule, message, entityRef?};
+                             when the run cannot happen (exit 2) the array holds one problem with
+                             rule stagedoor/usage (bad flags or paths) or stagedoor/input (e.g. a
+                             broken policy file), file '' and line 0. sarif: the run's
+                             invocations[0].executionSuccessful is false and the error is in its
+                             toolExecutionNotifications.
   --pattern <glob>           File pattern below the root instead of the default (repeatable).
-  --root <dir>               Repository root; paths are reported relative to it (default: cwd).
+  --root <dir>               Repository root; paths are reported relative to it (default: the
+                             current folder, or, for a path outside it, that path's repository:
+                             the nearest folder above it holding .git, else the path itself).
+  --include-template-skeletons
+                             Validate template skeleton files too.
   --policy <file>            Policy file (default: <root>/.stagedoor.yaml when it exists).
   --strict                   Report every extra rule as an error.
   --fail-on error|warning|never
@@ -53,6 +64,7 @@ interface Flags {
   token?: string;
   threads?: number;
   verbose: boolean;
+  includeTemplateSkeletons: boolean;
 }
 
 function parseFlags(args: string[]): Flags {
@@ -64,6 +76,7 @@ function parseFlags(args: string[]): Flags {
     failOn: 'error',
     followLocations: true,
     verbose: false,
+    includeTemplateSkeletons: false,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -129,6 +142,9 @@ function parseFlags(args: string[]): Flags {
       case '--verbose':
         flags.verbose = true;
         break;
+      case '--include-template-skeletons':
+        flags.includeTemplateSkeletons = true;
+        break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
         flags.paths.push(arg);
@@ -137,21 +153,46 @@ function parseFlags(args: string[]): Flags {
   return flags;
 }
 
+/** The --format asked for, read before the flags are checked, so errors come out in it too. */
+function requestedFormat(args: string[]): Flags['format'] {
+  let format: string | undefined;
+  args.forEach((arg, i) => {
+    if (arg === '--format') format = args[i + 1];
+    else if (arg.startsWith('--format=')) format = arg.slice(9);
+  });
+  return format === 'json' || format === 'sarif' ? format : 'text';
+}
+
 /** Paths given on the command line → patterns below the root (folders get the default names). */
 function patternsFor(root: string, cwd: string, flags: Flags): string[] {
   if (flags.paths.length === 0) return flags.patterns;
-  return flags.paths.flatMap(p => {
-    const full = isAbsolute(p) ? p : resolve(cwd, p);
-    if (!existsSync(full)) throw new UsageError(`${p} does not exist`);
-    const rel = relative(root, full).split(sep).join('/');
-    if (rel.startsWith('..'))
-      throw new UsageError(`${p} is outside the root ${root}; pass --root`);
-    if (statSync(full).isFile()) return [fg.escapePath(rel)];
-    const prefix = rel ? `${fg.escapePath(rel)}/` : '';
-    return (
-      flags.patterns.length ? flags.patterns : DEFAULT_CATALOG_PATTERNS
-    ).map(g => `${prefix}${g}`);
-  });
+  try {
+    return catalogPatterns(root, flags.paths, {
+      cwd,
+      mustExist: true,
+      folderPatterns: flags.patterns,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** What --format json|sarif prints when the run cannot happen: still a parseable document. */
+function errorDocument(
+  format: 'json' | 'sarif',
+  rule: 'stagedoor/usage' | 'stagedoor/input',
+  message: string,
+): string {
+  if (format === 'sarif') return formatSarif([], VERSION, { rule, message });
+  const problem: Problem = {
+    file: '',
+    line: 0,
+    column: 0,
+    severity: 'error',
+    rule,
+    message,
+  };
+  return `${JSON.stringify([problem], null, 2)}\n`;
 }
 
 /** `stagedoor validate`: the validate task's engine for laptops and other CI systems. */
@@ -159,49 +200,70 @@ export const validateCommand: CliCommand = {
   name: ['validate'],
   usage: USAGE,
   async run(args, io) {
-    const flags = parseFlags(args);
-    const root = resolve(io.cwd, flags.root ?? '.');
-    if (!existsSync(root) || !statSync(root).isDirectory())
-      throw new UsageError(`--root ${flags.root} is not a folder`);
-    const token = flags.token ?? io.env.BACKSTAGE_TOKEN;
-    if (flags.backstageUrl && !token)
-      throw new UsageError('--backstage-url needs --token or BACKSTAGE_TOKEN');
-    let run;
+    const format = requestedFormat(args);
     try {
-      run = await runValidate(
-        {
-          root,
-          patterns: patternsFor(root, io.cwd, flags),
-          followLocations: flags.followLocations,
-          policyFile: flags.policy
-            ? relative(root, resolve(io.cwd, flags.policy))
-            : undefined,
-          strict: flags.strict,
-          failOn: flags.failOn,
-          checkReferences: Boolean(flags.backstageUrl),
-          backstage: flags.backstageUrl
-            ? {
-                url: flags.backstageUrl,
-                auth: { kind: 'token', token: token! },
-              }
-            : undefined,
-          threads: flags.threads,
-        },
-        textReporter(io, { verbose: flags.verbose, problems: false }),
-      );
+      return await validate(args, io);
     } catch (error) {
-      if (error instanceof UsageError) throw error;
-      io.stderr(
-        `stagedoor validate: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
+      const message = error instanceof Error ? error.message : String(error);
+      const usage = error instanceof UsageError;
+      if (format !== 'text')
+        io.stdout(
+          errorDocument(
+            format,
+            usage ? 'stagedoor/usage' : 'stagedoor/input',
+            message,
+          ),
+        );
+      if (usage) throw error;
+      io.stderr(`stagedoor validate: ${message}\n`);
       return 2;
     }
-    const problems: Problem[] = run.result.problems;
-    if (flags.format === 'json')
-      io.stdout(`${JSON.stringify(toJsonProblems(problems), null, 2)}\n`);
-    else if (flags.format === 'sarif')
-      io.stdout(formatSarif(problems, VERSION));
-    else io.stdout(formatText(problems));
-    return run.outcome === 'Failed' ? 1 : 0;
   },
 };
+
+async function validate(args: string[], io: CliIo): Promise<number> {
+  const flags = parseFlags(args);
+  let root: string;
+  if (flags.root !== undefined) {
+    root = resolve(io.cwd, flags.root);
+    if (!existsSync(root) || !statSync(root).isDirectory())
+      throw new UsageError(`--root ${flags.root} is not a folder`);
+  } else {
+    try {
+      root = defaultRootFor(io.cwd, flags.paths);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  const token = flags.token ?? io.env.BACKSTAGE_TOKEN;
+  if (flags.backstageUrl && !token)
+    throw new UsageError('--backstage-url needs --token or BACKSTAGE_TOKEN');
+  const run = await runValidate(
+    {
+      root,
+      patterns: patternsFor(root, io.cwd, flags),
+      followLocations: flags.followLocations,
+      policyFile: flags.policy
+        ? relative(root, resolve(io.cwd, flags.policy))
+        : undefined,
+      strict: flags.strict,
+      failOn: flags.failOn,
+      checkReferences: Boolean(flags.backstageUrl),
+      backstage: flags.backstageUrl
+        ? {
+            url: flags.backstageUrl,
+            auth: { kind: 'token', token: token! },
+          }
+        : undefined,
+      threads: flags.threads,
+      includeTemplateSkeletons: flags.includeTemplateSkeletons,
+    },
+    textReporter(io, { verbose: flags.verbose, problems: false }),
+  );
+  const problems: Problem[] = run.result.problems;
+  if (flags.format === 'json')
+    io.stdout(`${JSON.stringify(toJsonProblems(problems), null, 2)}\n`);
+  else if (flags.format === 'sarif') io.stdout(formatSarif(problems, VERSION));
+  else io.stdout(formatText(problems));
+  return run.outcome === 'Failed' ? 1 : 0;
+}

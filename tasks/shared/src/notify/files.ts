@@ -1,7 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { validateCatalogFiles, type ValidationResult } from '@stagedoor/common';
-import { discoverCatalogFiles, DEFAULT_CATALOG_PATTERNS } from '../validate';
+import {
+  catalogPatterns,
+  discoverCatalogFiles,
+  type SkippedFile,
+} from '../validate';
 
 /** A catalog file read from disk, path relative to the root with forward slashes. */
 export interface RepositoryFile {
@@ -11,31 +15,33 @@ export interface RepositoryFile {
 }
 
 /**
- * Finds the catalog files the same way the validate task does (its globs, plus Location
- * targets, transitively); explicit `paths` (CLI arguments) replace the globs.
+ * Finds the catalog files exactly as the validate task and `stagedoor validate` do (the same
+ * {@link catalogPatterns} and discovery: files, folders or globs, Location targets followed,
+ * template skeletons left out unless `includeTemplateSkeletons`). Explicit `paths` (CLI
+ * arguments, relative to the root or absolute) must exist and replace the patterns; folders
+ * among them are searched with `patterns`.
  */
 export async function findCatalogFiles(
   root: string,
   patterns: string[],
   paths?: string[],
+  options: {
+    includeTemplateSkeletons?: boolean;
+    onSkipped?: (skipped: SkippedFile[]) => void;
+  } = {},
 ): Promise<RepositoryFile[]> {
   const absoluteRoot = resolve(root);
-  if (!paths || paths.length === 0) {
-    return discoverCatalogFiles(
-      absoluteRoot,
-      patterns.length ? patterns : DEFAULT_CATALOG_PATTERNS,
-    );
-  }
-  const relativePaths = paths.map(p => {
-    const full = isAbsolute(p) ? p : join(absoluteRoot, p);
-    if (!existsSync(full) || !statSync(full).isFile())
-      throw new Error(`${p} is not a file`);
-    const rel = relative(absoluteRoot, full).split(sep).join('/');
-    if (rel.startsWith('../'))
-      throw new Error(`${p} is outside the repository root ${root}`);
-    return rel;
+  const globs =
+    paths && paths.length > 0
+      ? catalogPatterns(absoluteRoot, paths, {
+          mustExist: true,
+          folderPatterns: patterns,
+        })
+      : catalogPatterns(absoluteRoot, patterns);
+  return discoverCatalogFiles(absoluteRoot, globs, {
+    skipTemplateSkeletons: !options.includeTemplateSkeletons,
+    onSkipped: options.onSkipped,
   });
-  return discoverCatalogFiles(absoluteRoot, relativePaths);
 }
 
 /**

@@ -39,10 +39,12 @@ export interface NotifyOptions {
   connection: BackstageConnection;
   /** Repository root; file paths are reported relative to it. */
   rootDirectory: string;
-  /** Glob patterns of catalog files below the root. */
+  /** Globs, files or folders of catalog files below the root. */
   catalogFiles: string[];
-  /** Explicit files (CLI arguments); replace the globs when given. */
+  /** Explicit files, folders or globs (CLI arguments); must exist and replace the globs when given. */
   paths?: string[];
+  /** Also send software-template skeleton files (left out by default, with one line saying so). */
+  includeTemplateSkeletons?: boolean;
   source: SourceInfo;
   /** Wait until the catalog has processed every entity. Default true. */
   waitForProcessing: boolean;
@@ -115,6 +117,7 @@ export function normalizeNotifyOptions(
       ? partial.catalogFiles
       : DEFAULT_CATALOG_FILES,
     paths: partial.paths,
+    includeTemplateSkeletons: partial.includeTemplateSkeletons ?? false,
     source,
     waitForProcessing: partial.waitForProcessing ?? true,
     timeoutSeconds,

@@ -3,6 +3,7 @@ import { backstageToken } from '../auth';
 import { HttpError, UnprocessableHttpError } from '../http';
 import type { Reporter } from '../reporter';
 import { BackstageApi } from './api';
+import { skippedSkeletonsLine } from '../validate';
 import { findCatalogFiles, validateRepositoryFiles } from './files';
 import { decideGate, resolveDefaultBranch } from './gate';
 import type { NotifyOptions } from './options';
@@ -59,6 +60,10 @@ export async function runNotify(
       options.rootDirectory,
       options.catalogFiles,
       options.paths,
+      {
+        includeTemplateSkeletons: options.includeTemplateSkeletons,
+        onSkipped: skipped => reporter.info(skippedSkeletonsLine(skipped)),
+      },
     );
     if (files.length === 0) {
       const message = `No catalog files found (${options.catalogFiles.join(', ')}); nothing to ${options.mode}.`;

@@ -1,8 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import { parseAllDocuments } from 'yaml';
-import { resolveRepoPath, type CatalogFile } from '@stagedoor/common';
+import {
+  resolveRepoPath,
+  TEMPLATE_FILE_PATTERNS,
+  templateSkeletonFolders,
+  templateSkeletonReason,
+  type CatalogFile,
+} from '@stagedoor/common';
 
 /** Where catalog files are looked for when no pattern is given: `catalog-info.yaml`/`.yml` anywhere. */
 export const DEFAULT_CATALOG_PATTERNS = [
@@ -12,6 +18,117 @@ export const DEFAULT_CATALOG_PATTERNS = [
 
 /** Folders never searched: dependencies and VCS internals are not the repository's catalog. */
 export const ALWAYS_IGNORED = ['**/node_modules/**', '**/.git/**'];
+
+export interface CatalogPatternOptions {
+  /** Folder relative paths are read from (the CLI's working folder). Default: the root. */
+  cwd?: string;
+  /** A plain path that does not exist is an error (CLI arguments); else it is a pattern that matches nothing. */
+  mustExist?: boolean;
+  /** What a folder is searched for. Default {@link DEFAULT_CATALOG_PATTERNS}. */
+  folderPatterns?: string[];
+}
+
+const toPosix = (p: string) => p.split(sep).join('/');
+
+/**
+ * What users name as catalog files (CLI arguments, the tasks' pattern inputs) → glob patterns
+ * relative to `root`: a file is itself, a folder is searched with `folderPatterns`, a glob
+ * stays a glob (`!glob` excludes). Every command that finds catalog files goes through here,
+ * so `validate`, `push` and the tasks accept the same arguments and find the same files.
+ */
+export function catalogPatterns(
+  root: string,
+  entries: readonly string[],
+  options: CatalogPatternOptions = {},
+): string[] {
+  const absoluteRoot = resolve(root);
+  const cwd = resolve(options.cwd ?? absoluteRoot);
+  const folderPatterns = options.folderPatterns?.length
+    ? options.folderPatterns
+    : DEFAULT_CATALOG_PATTERNS;
+  const below = (full: string, given: string) => {
+    const rel = toPosix(relative(absoluteRoot, full));
+    if (rel === '..' || rel.startsWith('../') || isAbsolute(rel))
+      throw new Error(
+        `${given} is outside the root ${absoluteRoot}; pass a root that holds it.`,
+      );
+    return rel;
+  };
+  return entries
+    .map(e => e.trim())
+    .filter(Boolean)
+    .flatMap(entry => {
+      const negated = entry.startsWith('!');
+      const body = negated ? entry.slice(1) : entry;
+      const full = resolve(cwd, body);
+      if (!negated && existsSync(full)) {
+        const rel = below(full, entry);
+        if (statSync(full).isFile()) return [fg.escapePath(rel)];
+        const prefix = rel ? `${fg.escapePath(rel)}/` : '';
+        return folderPatterns.map(g => `${prefix}${g}`);
+      }
+      if (!hasGlob(body) && options.mustExist)
+        throw new Error(`${entry} does not exist`);
+      if (isAbsolute(body) || cwd !== absoluteRoot) {
+        // A glob read from another folder: its fixed start becomes relative to the root.
+        const parts = toPosix(body).split('/');
+        const fixed = parts.findIndex(part => hasGlob(part));
+        const head = fixed < 0 ? parts : parts.slice(0, fixed);
+        const tail = fixed < 0 ? [] : parts.slice(fixed);
+        const rel = below(resolve(cwd, head.join('/') || '.'), entry);
+        const pattern = [rel ? fg.escapePath(rel) : '', ...tail]
+          .filter(Boolean)
+          .join('/');
+        return [`${negated ? '!' : ''}${pattern}`];
+      }
+      return [entry];
+    });
+}
+
+/**
+ * The repository a path is in: the nearest folder at or above it holding `.git`, or else the
+ * path itself (a file's folder).
+ */
+export function repositoryRootOf(path: string): string {
+  const full = resolve(path);
+  const start =
+    existsSync(full) && statSync(full).isFile() ? dirname(full) : full;
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
+
+/**
+ * The root when none is given: the working folder when it holds every named path, else the
+ * repository of the paths outside it (which must all share it).
+ */
+export function defaultRootFor(cwd: string, paths: readonly string[]): string {
+  const outside = paths
+    .map(p => (p.startsWith('!') ? p.slice(1) : p))
+    .map(p => {
+      const parts = toPosix(p).split('/');
+      const fixed = parts.findIndex(part => hasGlob(part));
+      return resolve(
+        cwd,
+        (fixed < 0 ? parts : parts.slice(0, fixed)).join('/') || '.',
+      );
+    })
+    .filter(full => {
+      const rel = toPosix(relative(cwd, full));
+      return rel === '..' || rel.startsWith('../') || isAbsolute(rel);
+    });
+  if (outside.length === 0) return cwd;
+  const root = repositoryRootOf(outside[0]);
+  for (const full of outside) {
+    const rel = toPosix(relative(root, full));
+    if (rel === '..' || rel.startsWith('../') || isAbsolute(rel))
+      throw new Error(
+        `${full} and ${outside[0]} are in different repositories; pass --root.`,
+      );
+  }
+  return root;
+}
 
 /** A catalog file found on disk: path relative to the root (forward slashes) and its bytes. */
 export interface DiscoveredFile extends CatalogFile {
@@ -30,6 +147,19 @@ export interface DiscoverOptions {
    * may add more): lets the caller start what depends on the count, e.g. validation workers.
    */
   onMatched?: (count: number) => void;
+  /**
+   * Leave out software-template skeleton files (in a folder a Template entity fetches, or
+   * holding `${{ }}`/`{% %}` templating). Default true; `false` keeps them.
+   */
+  skipTemplateSkeletons?: boolean;
+  /** Called once with the skeleton files left out (when there are any), path and why. */
+  onSkipped?: (skipped: SkippedFile[]) => void;
+}
+
+/** A file found but left out, and why. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
 }
 
 const isUrl = (s: string) => /^[a-z][a-z0-9+.-]*:/i.test(s);
@@ -109,6 +239,18 @@ export async function discoverCatalogFiles(
       unique: true,
     });
 
+  const skipSkeletons = options.skipTemplateSkeletons ?? true;
+  const skeletonFolders = new Set<string>();
+  if (skipSkeletons) {
+    // Template entities usually live in template.yaml beside their skeleton; those among
+    // the catalog files themselves are added as they are read.
+    for (const path of glob(TEMPLATE_FILE_PATTERNS)) {
+      const content = readFileSync(join(absoluteRoot, path));
+      for (const folder of templateSkeletonFolders(path, content))
+        skeletonFolders.add(folder);
+    }
+  }
+  const skipped = new Map<string, string>();
   const cleaned = patterns.map(p => p.trim()).filter(Boolean);
   const queue = glob(
     cleaned.length ? cleaned : DEFAULT_CATALOG_PATTERNS,
@@ -124,6 +266,15 @@ export async function discoverCatalogFiles(
       );
     }
     const content = readFileSync(join(absoluteRoot, path));
+    if (skipSkeletons) {
+      for (const folder of templateSkeletonFolders(path, content))
+        skeletonFolders.add(folder);
+      const reason = templateSkeletonReason(path, content, skeletonFolders);
+      if (reason !== undefined) {
+        skipped.set(path, reason);
+        continue;
+      }
+    }
     files.set(path, { path, content });
     if (options.followLocations === false) continue;
     for (const target of locationTargets(path, content)) {
@@ -138,7 +289,28 @@ export async function discoverCatalogFiles(
       }
     }
   }
+  if (skipSkeletons) {
+    // A Template read late may name the folder of a file read before it.
+    for (const file of files.values()) {
+      const reason = templateSkeletonReason(file.path, '', skeletonFolders);
+      if (reason === undefined) continue;
+      files.delete(file.path);
+      skipped.set(file.path, reason);
+    }
+    if (skipped.size)
+      options.onSkipped?.(
+        [...skipped]
+          .map(([path, reason]) => ({ path, reason }))
+          .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+      );
+  }
   return [...files.values()].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
+}
+
+/** One line naming the skeleton files left out, for the log of every command that finds files. */
+export function skippedSkeletonsLine(skipped: readonly SkippedFile[]): string {
+  const list = skipped.map(s => `${s.path} (${s.reason})`).join(', ');
+  return `Skipped ${skipped.length} software-template skeleton file(s), not catalog files: ${list}. Turn this off with --include-template-skeletons (task input includeTemplateSkeletons).`;
 }

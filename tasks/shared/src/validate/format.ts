@@ -46,6 +46,8 @@ export function summaryLine(
 export function formatSarif(
   problems: readonly Problem[],
   version: string,
+  /** Why the run could not happen: reported as a tool execution notification. */
+  failure?: { rule: string; message: string },
 ): string {
   const ruleIds = [...new Set(problems.map(p => p.rule))].sort();
   const sarif = {
@@ -65,6 +67,22 @@ export function formatSarif(
             })),
           },
         },
+        invocations: [
+          {
+            executionSuccessful: !failure,
+            ...(failure
+              ? {
+                  toolExecutionNotifications: [
+                    {
+                      level: 'error',
+                      message: { text: failure.message },
+                      descriptor: { id: failure.rule },
+                    },
+                  ],
+                }
+              : {}),
+          },
+        ],
         results: problems.map(p => ({
           ruleId: p.rule,
           ruleIndex: ruleIds.indexOf(p.rule),

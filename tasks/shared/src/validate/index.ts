@@ -1,8 +1,14 @@
 export {
+  catalogPatterns,
   DEFAULT_CATALOG_PATTERNS,
+  defaultRootFor,
   discoverCatalogFiles,
+  repositoryRootOf,
+  skippedSkeletonsLine,
+  type CatalogPatternOptions,
   type DiscoveredFile,
   type DiscoverOptions,
+  type SkippedFile,
 } from './discover';
 export {
   runValidate,

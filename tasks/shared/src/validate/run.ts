@@ -13,8 +13,10 @@ import type { BackstageConnection } from '../auth/types';
 import type { HttpClient } from '../http';
 import type { Reporter } from '../reporter';
 import {
+  catalogPatterns,
   DEFAULT_CATALOG_PATTERNS,
   discoverCatalogFiles,
+  skippedSkeletonsLine,
   type DiscoveredFile,
 } from './discover';
 import { cachedExists } from './fileExists';
@@ -33,8 +35,10 @@ export type FailOn = 'error' | 'warning' | 'never';
 export interface ValidateRunOptions {
   /** Repository root; paths in problems are relative to it. */
   root: string;
-  /** Globs (or plain paths) relative to the root; `!glob` excludes. Default: `catalog-info.yaml` and `catalog-info.yml` in any folder. */
+  /** Globs, files or folders relative to the root; `!glob` excludes. Default: `catalog-info.yaml` and `catalog-info.yml` in any folder. */
   patterns?: string[];
+  /** Also validate software-template skeleton files (left out by default, with one line saying so). */
+  includeTemplateSkeletons?: boolean;
   /** Also validate the files Location entities point at. Default true. */
   followLocations?: boolean;
   /** Policy file, relative to the root. Default `.stagedoor.yaml` when it exists. */
@@ -114,6 +118,8 @@ async function findAndCheck(
   try {
     const files = await discoverCatalogFiles(root, patterns, {
       followLocations: options.followLocations ?? true,
+      skipTemplateSkeletons: !options.includeTemplateSkeletons,
+      onSkipped: skipped => reporter.info(skippedSkeletonsLine(skipped)),
       onMatched: count => {
         let threads = options.threads;
         if (threads === undefined) {
@@ -157,7 +163,7 @@ export async function runValidate(
   reporter: Reporter,
 ): Promise<ValidateRunResult> {
   const root = resolve(options.root);
-  const patterns = options.patterns?.map(p => p.trim()).filter(Boolean);
+  const patterns = catalogPatterns(root, options.patterns ?? []);
   const fromFile = readPolicy(root, options.policyFile);
   const pick = (input: string[] | undefined, file: string[] | undefined) =>
     input?.length ? input : file;
