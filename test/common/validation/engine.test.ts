@@ -245,6 +245,57 @@ describe('the validation engine', () => {
       });
     }
 
+    it('reports every independent problem of a document in one run', () => {
+      const text = component(
+        'x',
+        'type: service\n  owner: team-a\n  dependsOn: [db]',
+        '  tags: [Java]\n',
+      );
+      const { problems, entities } = check(text);
+      assert.deepEqual(entities, []);
+      assert.deepEqual(
+        problems.map(p => [p.rule, p.line]),
+        [
+          ['catalog/field-format', 5],
+          ['catalog/kind-schema', 7],
+        ],
+        JSON.stringify(problems, null, 2),
+      );
+      assert.match(
+        problems[1].message,
+        /missing the required field "lifecycle"/,
+      );
+      // Relations are read once the spec has its shape: a bad reference and a bad tag together.
+      const refs = check(
+        component(
+          'x',
+          'type: service\n  lifecycle: production\n  owner: team-a\n  dependsOn: [db]',
+          '  tags: [Java]\n',
+        ),
+      ).problems.map(p => `${p.severity} ${p.rule}`);
+      assert.deepEqual(refs, [
+        'error catalog/field-format',
+        'warning ref/unresolved',
+        'error catalog/invalid-ref',
+      ]);
+    });
+
+    it('does not report what depends on a broken earlier step', () => {
+      // A malformed kind matches no kind validator: no "unknown kind" on top.
+      const rules = check(
+        component('x', 'type: service', '  tags: [Java]\n').replace(
+          'kind: Component',
+          'kind: 9Component',
+        ),
+      ).problems.map(p => p.rule);
+      assert.deepEqual(rules, ['catalog/field-format', 'catalog/field-format']);
+      // A spec of the wrong shape: no relation problems read from it.
+      const shape = check(
+        component('x', 'type: service\n  lifecycle: 1\n  owner: [1]'),
+      ).problems;
+      assert.ok(shape.every(p => p.rule === 'catalog/kind-schema'));
+    });
+
     it('rejects an entity defined twice', () => {
       const { problems } = check([
         { path: 'a/catalog-info.yaml', content: component('twin') },

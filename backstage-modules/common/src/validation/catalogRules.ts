@@ -12,8 +12,11 @@ import { checkKind, schemas } from './schemas';
  * `POST /api/catalog/validate-entity` answers), in the catalog's own order:
  * envelope → placeholders → entity policies (schema, default namespace, no foreign root
  * fields, field formats) → kind validators → location type → relations. Each step stops the
- * catalog at its first failure; so does this, to avoid cascades, but within a step every
- * problem is reported, with its path.
+ * catalog at its first failure. This reports every problem whose check does not depend on an
+ * earlier one: it stops only where a later step would read what an earlier one found broken
+ * (the envelope, placeholders, the entity's shape, the kind's spec), so a bad tag and a missing
+ * spec.lifecycle are both reported in one run. The verdict is the catalog's either way: any
+ * problem means the catalog rejects the entity.
  */
 
 export interface PathProblem {
@@ -48,6 +51,11 @@ export interface CatalogVerdict {
   ref?: string;
   references: EntityReference[];
   placeholders: Placeholder[];
+  /**
+   * Every step ran on a well-shaped entity (the entity and kind schemas passed): rules that read
+   * the entity's fields (extra rules, policies) can run without reporting cascades.
+   */
+  complete: boolean;
 }
 
 const validators = makeValidator();
@@ -289,6 +297,7 @@ export function checkWithCatalogRules(value: unknown): CatalogVerdict {
     problems: [],
     references: [],
     placeholders: [],
+    complete: false,
   };
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     out.problems.push({
@@ -357,8 +366,11 @@ export function checkWithCatalogRules(value: unknown): CatalogVerdict {
       });
     }
   }
-  out.problems.push(...fieldFormat(entity));
-  if (out.problems.length) return out;
+  const formats = fieldFormat(entity);
+  out.problems.push(...formats);
+  // The kind validators are chosen by apiVersion and kind: a malformed one cannot match any.
+  if (formats.some(p => p.path[0] === 'apiVersion' || p.path[0] === 'kind'))
+    return out;
 
   const kind = checkKind(entity);
   if (!kind.recognized) {
@@ -392,5 +404,6 @@ export function checkWithCatalogRules(value: unknown): CatalogVerdict {
     }
   }
   relations(entity, out);
+  out.complete = true;
   return out;
 }

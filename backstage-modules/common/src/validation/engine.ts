@@ -110,7 +110,7 @@ function checkFile(
       ...entityRef,
     }));
     const pending: CheckedDocument['pending'] = [];
-    if (verdict.entity && verdict.problems.length === 0) {
+    if (verdict.entity && verdict.complete) {
       const extra = checkExtraRules({ file: file.path, verdict, options });
       for (const p of extra.problems) {
         const level = extraRuleIds.has(p.rule)
