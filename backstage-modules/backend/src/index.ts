@@ -19,6 +19,7 @@ import publishAzure from '@backstage/plugin-scaffolder-backend-module-azure';
 import techdocsPlugin from '@backstage/plugin-techdocs-backend';
 import stagedoorPush from '@stagedoor/plugin-catalog-backend-module-push';
 import stagedoorAzureDevOps from '@stagedoor/plugin-scaffolder-backend-module-azure-devops';
+import { catalogReadiness } from './catalogReadiness';
 import startupBanner from './startupBanner';
 
 const backend = createBackend();
@@ -30,6 +31,8 @@ backend.add(guestProvider);
 backend.add(microsoftProvider);
 
 backend.add(catalogPlugin);
+// Ready (/.backstage/health/v1/readiness) once the catalog serves the catalog.locations entities.
+backend.add(catalogReadiness);
 backend.add(scaffolderEntityModel);
 backend.add(stagedoorPush);
 // Users and groups from Microsoft Graph; idle unless
