@@ -146,9 +146,18 @@ describe('AKS manifests', function () {
       container.livenessProbe.httpGet.path,
       '/.backstage/health/v1/liveness',
     );
+    // Start-up ends at readiness, within a bound: a replica whose start-up failed and is
+    // live but never ready gets restarted (issue #27).
     assert.equal(
       container.startupProbe.httpGet.path,
-      '/.backstage/health/v1/liveness',
+      '/.backstage/health/v1/readiness',
+    );
+    const startupBudget =
+      container.startupProbe.periodSeconds *
+      container.startupProbe.failureThreshold;
+    assert.ok(
+      startupBudget >= 60 && startupBudget <= 600,
+      `the startup probe gives ${startupBudget} s; keep it between 1 and 10 minutes`,
     );
     for (const probe of [
       container.readinessProbe,

@@ -162,6 +162,56 @@ describe('Container Apps Bicep (structural; the bicep compiler is not available 
     assert.match(main.text, /param minReplicas int = 2/);
   });
 
+  it('starts up on readiness within a bound, keeps liveness on liveness, inside Container Apps’ probe limits', () => {
+    const app = files.get('modules/containerapp.bicep')!.text;
+    const probes = new Map(
+      [
+        ...app.matchAll(
+          /\{\s*type:\s*'(\w+)'\s*httpGet:\s*\{\s*path:\s*'([^']+)'[^}]*\}([^}]*)\}/g,
+        ),
+      ].map(([, type, path, rest]) => {
+        const number = (key: string) =>
+          Number(new RegExp(`${key}:\\s*(\\d+)`).exec(rest)?.[1] ?? NaN);
+        return [
+          type,
+          {
+            path,
+            periodSeconds: number('periodSeconds'),
+            failureThreshold: number('failureThreshold'),
+          },
+        ];
+      }),
+    );
+    assert.deepEqual([...probes.keys()].sort(), [
+      'Liveness',
+      'Readiness',
+      'Startup',
+    ]);
+    const startup = probes.get('Startup')!;
+    assert.equal(startup.path, '/.backstage/health/v1/readiness');
+    assert.equal(
+      probes.get('Liveness')!.path,
+      '/.backstage/health/v1/liveness',
+    );
+    assert.equal(
+      probes.get('Readiness')!.path,
+      '/.backstage/health/v1/readiness',
+    );
+    const budget = startup.periodSeconds * startup.failureThreshold;
+    assert.ok(budget >= 60 && budget <= 600, `startup budget ${budget} s`);
+    // The Container Apps API refuses failureThreshold above 10 and periodSeconds above 240.
+    for (const [type, probe] of probes) {
+      assert.ok(
+        probe.failureThreshold >= 1 && probe.failureThreshold <= 10,
+        `${type}: failureThreshold ${probe.failureThreshold}`,
+      );
+      assert.ok(
+        probe.periodSeconds >= 1 && probe.periodSeconds <= 240,
+        `${type}: periodSeconds ${probe.periodSeconds}`,
+      );
+    }
+  });
+
   it('gives PostgreSQL private access only, with Entra authentication and TLS', () => {
     const pg = files.get('modules/postgres.bicep')!.text;
     assert.match(pg, /delegatedSubnetResourceId:\s*subnetId/);

@@ -110,14 +110,18 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             memory: '2Gi'
           }
           probes: [
+            // Start-up ends when the backend is ready, not merely listening: a replica whose
+            // start-up failed or hangs is restarted after 3 min (18 s x 10; Container Apps allows
+            // at most 10 failures). Liveness stays on /liveness. docs/deployment.md, "Several replicas".
             {
               type: 'Startup'
               httpGet: {
-                path: '/.backstage/health/v1/liveness'
+                path: '/.backstage/health/v1/readiness'
                 port: healthPort
               }
-              periodSeconds: 5
-              failureThreshold: 36
+              periodSeconds: 18
+              timeoutSeconds: 5
+              failureThreshold: 10
             }
             {
               type: 'Liveness'
