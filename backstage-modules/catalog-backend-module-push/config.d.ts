@@ -40,6 +40,18 @@ export interface Config {
         maxEntities?: number;
         /** Most bytes of file content one push may hold. Default: 2097152 (2 MiB). */
         maxBytes?: number;
+        /**
+         * The branch a repository's catalog comes from (short name, e.g. `main`). A push from
+         * any other branch answers `400` naming this branch, unless `previewBranches` is on.
+         * Without it, the branch of the repository's first accepted push is the source's
+         * branch: a push of the same entities from another branch answers `400` naming it.
+         */
+        branch?: string;
+        /**
+         * Accept pushes from other branches as sources of their own (e.g. preview
+         * environments whose entities have their own names). Default: false.
+         */
+        previewBranches?: boolean;
       }>;
       /**
        * How often each replica re-applies pushes whose application was interrupted

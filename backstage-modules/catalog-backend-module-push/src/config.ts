@@ -12,6 +12,10 @@ export interface PushRule {
   deniedKinds: Set<string>;
   maxEntities: number;
   maxBytes: number;
+  /** The branch (short name, e.g. `main`) pushes must come from; any branch when undefined. */
+  branch?: string;
+  /** Accept pushes from other branches than `branch` (or than a repository's existing source). */
+  previewBranches: boolean;
 }
 
 /** The module's configuration, read once at start-up. */
@@ -68,6 +72,8 @@ export function readPushConfig(root: Config): PushConfig {
         deniedKinds: new Set(kinds ? [] : DEFAULT_DENIED_KINDS),
         maxEntities: positiveInt(rule, 'maxEntities', 500),
         maxBytes: positiveInt(rule, 'maxBytes', 2 * 1024 * 1024),
+        branch: rule.getOptionalString('branch')?.replace(/^refs\/heads\//, ''),
+        previewBranches: rule.getOptionalBoolean('previewBranches') ?? false,
       };
     },
   );

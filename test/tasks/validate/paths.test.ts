@@ -103,7 +103,11 @@ describe('stagedoor validate: paths named anywhere, output on every exit', funct
     const problems = JSON.parse(stdout);
     assert.deepEqual(
       problems.map((p: { file: string; rule: string }) => [p.file, p.rule]),
-      [['svc/catalog-info.yaml', 'catalog/field-format']],
+      // Every independent problem: the bad name and the owner no file defines.
+      [
+        ['svc/catalog-info.yaml', 'catalog/field-format'],
+        ['svc/catalog-info.yaml', 'ref/unresolved'],
+      ],
     );
     // Without a .git above it, the path itself is the root.
     const bare = makeRepo({

@@ -96,9 +96,10 @@ describe('BackstageCatalogValidate@1 run by the agent', function () {
       sourcesDirectory: root,
       inputs: { failOn: 'never', strict: 'true' },
     });
+    // The bad name, and both owners no file defines (every independent problem is reported).
     assert.deepEqual(
       logIssues(strict).map(c => c.properties.type),
-      ['error', 'error'],
+      ['error', 'error', 'error'],
     );
   });
 

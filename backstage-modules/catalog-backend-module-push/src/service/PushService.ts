@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { isDatabaseConflictError } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   hasErrors,
   type PushRequest,
   type PushResponse,
+  shortBranchName,
   sourceKeyOf,
   validateCatalogFiles,
 } from '@stagedoor/common';
@@ -15,12 +16,31 @@ import type { PushConfig } from '../config';
 import type { PushStore } from '../database/PushStore';
 import type { EntityRow, SourceRow } from '../database/tables';
 import type { StagedoorPushEntityProvider } from '../providers/StagedoorPushEntityProvider';
+import type { PushMetrics } from './metrics';
 import { authorizeKinds, authorizeSource } from './authorize';
 import { toDesiredEntities, withProvenance } from './entities';
 import { PayloadTooLargeError, UnprocessableEntitiesError } from './errors';
 import { orderPush } from './ordering';
 import { checkCatalogOwnership } from './ownership';
 import { Semaphore } from './semaphore';
+
+/** The answer to a push from another branch than the source's: names the branch to push from. */
+function wrongBranchMessage(
+  sourceKey: string,
+  branch: string,
+  expected: string,
+  why: 'configured' | 'established',
+): string {
+  const repository = sourceKey.split('@')[0];
+  const reason =
+    why === 'configured'
+      ? `the push rule for ${repository} accepts branch ${expected} only (stagedoor.push.rules[].branch)`
+      : `the catalog entities of ${repository} come from branch ${expected}`;
+  return (
+    `This push is from branch ${branch}, but ${reason}; push from ${expected}, ` +
+    'or set stagedoor.push.rules[].previewBranches: true to accept pushes from other branches'
+  );
+}
 
 /** Everything the push rules need, built once in the module's init. */
 export interface PushServiceOptions {
@@ -37,6 +57,8 @@ export interface PushServiceOptions {
   discovery?: {
     yieldRepository(sourceKey: string, commit: string): Promise<void>;
   };
+  /** Counts pushes by outcome and times them (OpenTelemetry; no-ops without an SDK). */
+  metrics?: PushMetrics;
 }
 
 /**
@@ -82,6 +104,7 @@ export class PushService {
           latencyMs: Date.now() - started,
         },
       );
+      this.options.metrics?.pushAccepted(response, started);
       return response;
     } catch (error) {
       const e = error as Error & { statusCode?: number };
@@ -93,6 +116,7 @@ export class PushService {
         subject,
         latencyMs: Date.now() - started,
       });
+      this.options.metrics?.pushRejected(error, started);
       throw error;
     }
   }
@@ -109,6 +133,17 @@ export class PushService {
       subject,
       sourceKey.split('@')[0],
     );
+    const branch = shortBranchName(source.branch);
+    const configured = grant.rule.branch;
+    if (
+      configured &&
+      !grant.rule.previewBranches &&
+      branch.toLowerCase() !== configured.toLowerCase()
+    ) {
+      throw new InputError(
+        wrongBranchMessage(sourceKey, branch, configured, 'configured'),
+      );
+    }
     const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
     if (bytes > grant.rule.maxBytes) {
       throw new PayloadTooLargeError(
@@ -192,6 +227,20 @@ export class PushService {
           sourceKey,
           desired.map(d => d.ref),
         );
+        const repository = sourceKey.split('@')[0];
+        const sameRepository = [...owners.values()].find(
+          owner => owner.split('@')[0] === repository,
+        );
+        if (sameRepository && !grant.rule.previewBranches) {
+          throw new InputError(
+            wrongBranchMessage(
+              sourceKey,
+              branch,
+              sameRepository.slice(repository.length + 1),
+              'established',
+            ),
+          );
+        }
         if (owners.size > 0) {
           throw new ConflictError(
             `Already owned by another source: ${[...owners].map(([ref, owner]) => `${ref} (source ${owner})`).join(', ')}`,
