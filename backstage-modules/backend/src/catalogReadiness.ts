@@ -26,7 +26,7 @@ import { parseAllDocuments } from 'yaml';
  */
 
 /** How long readiness waits for the configured entities at most. */
-export const WAIT_LIMIT_MS = 120_000;
+export const WAIT_LIMIT_MS = 60_000;
 const POLL_INTERVAL_MS = 250;
 const REQUEST_TIMEOUT_MS = 10_000;
 
