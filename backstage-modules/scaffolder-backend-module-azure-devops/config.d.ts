@@ -8,6 +8,19 @@ export interface Config {
        */
       requestTimeoutSeconds?: number;
       /**
+       * Whether this module registers the action ids that
+       * `@backstage-community/plugin-scaffolder-backend-module-azure-devops` also
+       * registers (`azure:pipeline:create`, `azure:pipeline:run`,
+       * `azure:pipeline:permit`, `azure:pr:create`). Set `false` while both
+       * modules are in one backend (the scaffolder refuses to start when two
+       * modules register one id); the community module then serves those ids and
+       * Stagedoor only adds the others. Remove the community module and this
+       * setting to move templates over to Stagedoor's actions, which accept the
+       * community inputs unchanged.
+       * @default true
+       */
+      registerCommunityActionIds?: boolean;
+      /**
        * What templates may make Backstage's identity do in Azure DevOps. A call
        * outside these fails before any request, with a message naming the setting.
        */

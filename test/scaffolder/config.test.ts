@@ -8,6 +8,7 @@ describe('scaffolder module config', () => {
     assert.deepEqual(readScaffolderAzureDevOpsConfig(new ConfigReader({})), {
       timeoutMs: 30_000,
       guardrails: DEFAULT_GUARDRAILS,
+      registerCommunityActionIds: true,
     });
     const config = new ConfigReader({
       stagedoor: { scaffolder: { requestTimeoutSeconds: 5 } },
@@ -15,7 +16,16 @@ describe('scaffolder module config', () => {
     assert.deepEqual(readScaffolderAzureDevOpsConfig(config), {
       timeoutMs: 5_000,
       guardrails: DEFAULT_GUARDRAILS,
+      registerCommunityActionIds: true,
     });
+    assert.equal(
+      readScaffolderAzureDevOpsConfig(
+        new ConfigReader({
+          stagedoor: { scaffolder: { registerCommunityActionIds: false } },
+        }),
+      ).registerCommunityActionIds,
+      false,
+    );
   });
 
   it('refuses timeouts that cannot work at start-up', () => {

@@ -139,6 +139,7 @@ export async function invoke(
     dryRun?: boolean;
     checkpoints?: Map<string, unknown>;
     stepId?: string;
+    workspacePath?: string;
   } = {},
 ): Promise<Invocation> {
   const outputs: Record<string, unknown> = {};
@@ -164,7 +165,7 @@ export async function invoke(
       return value;
     },
     isDryRun: opts.dryRun ?? false,
-    workspacePath: '/nonexistent',
+    workspacePath: opts.workspacePath ?? '/nonexistent',
     createTemporaryDirectory: async () => '/nonexistent',
     getInitiatorCredentials: async () => ({
       $$type: '@backstage/BackstageCredentials',

@@ -64,8 +64,13 @@ describe('azure:pipeline:run', () => {
     });
     assert.deepEqual(
       [outputs.runId, outputs.state, outputs.result, outputs.pipelineRunId],
-      [String(r.id), 'inProgress', '', String(r.id)],
+      [String(r.id), 'inProgress', '', r.id],
     );
+    assert.equal(outputs.pipelineRunStatus, 'Unknown');
+    assert.deepEqual(outputs.pipelineOutput, {
+      plain: { value: 'v1' },
+      token: { isSecret: true },
+    });
     assert.match(String(outputs.runUrl), /_build\/results\?buildId=/);
     assert.ok(
       !logs.join('\n').includes('s3cr3t-value'),
@@ -87,7 +92,7 @@ describe('azure:pipeline:run', () => {
         outputs.pipelineRunStatus,
         outputs.pipelineTimeoutExceeded,
       ],
-      ['completed', 'succeeded', 'succeeded', false],
+      ['completed', 'succeeded', 'Succeeded', false],
     );
     assert.equal(operations(fake).filter(o => o === 'Runs_Get').length, 3);
   });

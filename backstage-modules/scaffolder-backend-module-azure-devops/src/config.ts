@@ -5,6 +5,8 @@ import { Guardrails, readGuardrailsConfig } from './lib/guardrails';
 export interface ScaffolderAzureDevOpsConfig {
   timeoutMs: number;
   guardrails: Guardrails;
+  /** False: leave the ids the community module also registers to it. */
+  registerCommunityActionIds: boolean;
 }
 
 /** Reads `stagedoor.scaffolder`; throws at start-up on values that cannot work. */
@@ -19,5 +21,9 @@ export function readScaffolderAzureDevOpsConfig(
   return {
     timeoutMs: seconds * 1000,
     guardrails: readGuardrailsConfig(config),
+    registerCommunityActionIds:
+      config.getOptionalBoolean(
+        'stagedoor.scaffolder.registerCommunityActionIds',
+      ) ?? true,
   };
 }

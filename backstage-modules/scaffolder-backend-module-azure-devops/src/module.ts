@@ -8,10 +8,22 @@ import {
   createPipelineCreateAction,
   createPipelinePermitAction,
   createPipelineRunAction,
+  createPullRequestCreateAction,
   createServiceConnectionCreateAction,
   createVariableGroupCreateAction,
 } from './actions';
 import { readScaffolderAzureDevOpsConfig } from './config';
+
+/**
+ * The ids `@backstage-community/plugin-scaffolder-backend-module-azure-devops`
+ * also registers; left to it when `stagedoor.scaffolder.registerCommunityActionIds` is false.
+ */
+export const COMMUNITY_ACTION_IDS: string[] = [
+  'azure:pipeline:create',
+  'azure:pipeline:run',
+  'azure:pipeline:permit',
+  'azure:pr:create',
+];
 
 /**
  * The Stagedoor Azure DevOps actions for the scaffolder plugin.
@@ -34,12 +46,20 @@ export const scaffolderModuleStagedoorAzureDevOps = createBackendModule({
           ...readScaffolderAzureDevOpsConfig(config),
           auditor,
         };
-        scaffolder.addActions(
+        const actions = [
           createPipelineCreateAction(options),
           createPipelineRunAction(options),
           createPipelinePermitAction(options),
+          createPullRequestCreateAction(options),
           createServiceConnectionCreateAction(options),
           createVariableGroupCreateAction(options),
+        ];
+        scaffolder.addActions(
+          ...actions.filter(
+            a =>
+              options.registerCommunityActionIds ||
+              !COMMUNITY_ACTION_IDS.includes(a.id),
+          ),
         );
       },
     });

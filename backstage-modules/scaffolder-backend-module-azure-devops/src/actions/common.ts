@@ -150,6 +150,8 @@ const AUDITED_OUTPUTS = new Set([
   'variableGroupId',
   'created',
   'changed',
+  'pullRequestId',
+  'commitId',
 ]);
 
 /**

@@ -4,3 +4,4 @@ export { createPipelineRunAction } from './runPipeline';
 export { createPipelinePermitAction } from './permitPipeline';
 export { createServiceConnectionCreateAction } from './createServiceConnection';
 export { createVariableGroupCreateAction } from './createVariableGroup';
+export { createPullRequestCreateAction } from './createPullRequest';

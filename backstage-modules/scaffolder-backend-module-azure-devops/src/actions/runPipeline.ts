@@ -37,6 +37,15 @@ export function parsePipelineId(
 }
 
 /**
+ * `pipelineRunStatus` as the community module outputs it: the result's name in
+ * azure-devops-node-api's `RunResult` enum (`Succeeded`, `Failed`, `Canceled`),
+ * `Unknown` while the run has no result.
+ */
+export function communityStatus(result: string): string {
+  return result ? result.charAt(0).toUpperCase() + result.slice(1) : 'Unknown';
+}
+
+/**
  * `azure:pipeline:run`: queues a run on a branch with template parameters and
  * variables; optionally waits for it and fails when it does not succeed.
  *
@@ -125,15 +134,29 @@ export function createPipelineRunAction(options: AzureDevOpsActionOptions) {
             .string()
             .describe('succeeded, failed, canceled, or empty while running.'),
         pipelineRunId: z =>
-          z.string().describe('Same as runId (community name).'),
+          z.number().describe('Run id as a number (community name).'),
         pipelineRunUrl: z =>
           z.string().describe('Same as runUrl (community name).'),
         pipelineRunStatus: z =>
           z
             .string()
-            .describe('Result, or state while running (community name).'),
+            .describe(
+              'Succeeded, Failed, Canceled or Unknown while running, spelled as the community module outputs it.',
+            ),
         pipelineTimeoutExceeded: z =>
           z.boolean().describe('True when waiting stopped at pipelineTimeout.'),
+        pipelineOutput: z =>
+          z
+            .record(
+              z.object({
+                isSecret: z.boolean().optional(),
+                value: z.string().optional(),
+              }),
+            )
+            .optional()
+            .describe(
+              "The run's variables as the service answers them (secret values are null) (community name).",
+            ),
       },
     },
     async handler(ctx) {
@@ -166,10 +189,11 @@ export function createPipelineRunAction(options: AzureDevOpsActionOptions) {
         ctx.output('runUrl', run.url);
         ctx.output('state', run.state);
         ctx.output('result', run.result);
-        ctx.output('pipelineRunId', String(run.id));
+        ctx.output('pipelineRunId', run.id);
         ctx.output('pipelineRunUrl', run.url);
-        ctx.output('pipelineRunStatus', run.result || run.state);
+        ctx.output('pipelineRunStatus', communityStatus(run.result));
         ctx.output('pipelineTimeoutExceeded', timedOut);
+        if (run.variables) ctx.output('pipelineOutput', run.variables);
       };
       if (ctx.isDryRun) {
         ctx.logger.info(

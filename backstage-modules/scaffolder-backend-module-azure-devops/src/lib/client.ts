@@ -33,6 +33,8 @@ export interface RunInfo {
   url: string;
   state: string;
   result: string;
+  /** The run's variables as the service answers them (secret values null). */
+  variables?: Record<string, { value?: string; isSecret?: boolean }>;
 }
 
 /** `RunState.InProgress` (1) → `inProgress`; strings pass through. */
@@ -188,7 +190,12 @@ export class AzureDevOpsClient {
         `Repository '${nameOrId}' was not found in project '${project}' of ${this.organizationUrl} — check repositoryName/repositoryId (publish:azure must have run first).`,
       );
     }
-    return { id: r.id, name: r.name ?? nameOrId };
+    return {
+      id: r.id,
+      name: r.name ?? nameOrId,
+      /** Full ref, e.g. `refs/heads/main`; undefined in an empty repository. */
+      defaultBranch: r.defaultBranch,
+    };
   }
 
   private toPipeline(p: PipelinesInterfaces.Pipeline): PipelineInfo {
@@ -264,6 +271,21 @@ export class AzureDevOpsClient {
       url: (r as any)._links?.web?.href ?? r.url ?? '',
       state: enumText(PipelinesInterfaces.RunState as any, r.state),
       result: enumText(PipelinesInterfaces.RunResult as any, r.result),
+      ...(r.variables
+        ? {
+            variables: Object.fromEntries(
+              Object.entries(r.variables).map(([k, v]) => [
+                k,
+                {
+                  ...(v.value !== undefined && v.value !== null
+                    ? { value: v.value }
+                    : {}),
+                  ...(v.isSecret !== undefined ? { isSecret: v.isSecret } : {}),
+                },
+              ]),
+            ),
+          }
+        : {}),
     };
   }
 

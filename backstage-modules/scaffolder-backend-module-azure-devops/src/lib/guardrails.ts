@@ -10,6 +10,7 @@ export const ACTION_IDS = [
   'azure:pipeline:permit',
   'azure:serviceconnection:create',
   'azure:variablegroup:create',
+  'azure:pr:create',
 ] as const;
 
 export const SERVICE_CONNECTION_SCOPES = [
