@@ -42,6 +42,28 @@ function wrongBranchMessage(
   );
 }
 
+/** Throws when one of `owners` (ref → source key) is the same repository on another branch. */
+function checkBranch(
+  sourceKey: string,
+  branch: string,
+  owners: Map<string, string>,
+): void {
+  const repository = sourceKey.split('@')[0];
+  const sameRepository = [...owners.values()].find(
+    owner => owner.split('@')[0] === repository,
+  );
+  if (sameRepository) {
+    throw new InputError(
+      wrongBranchMessage(
+        sourceKey,
+        branch,
+        sameRepository.slice(repository.length + 1),
+        'established',
+      ),
+    );
+  }
+}
+
 /** Everything the push rules need, built once in the module's init. */
 export interface PushServiceOptions {
   config: PushConfig;
@@ -183,6 +205,17 @@ export class PushService {
     // Entities this source already owns need no catalog round trip: only new refs can
     // collide with another provider or location (most pushes are updates).
     const owned = await this.options.store.ownedRefs(sourceKey);
+    if (!grant.rule.previewBranches) {
+      // The same repository on another branch owns them: say which branch, not "owned".
+      checkBranch(
+        sourceKey,
+        branch,
+        await this.options.store.foreignOwners(
+          sourceKey,
+          desired.filter(d => !owned.has(d.ref)).map(d => d.ref),
+        ),
+      );
+    }
     await checkCatalogOwnership(
       this.options.catalog,
       this.options.auth,
@@ -227,20 +260,7 @@ export class PushService {
           sourceKey,
           desired.map(d => d.ref),
         );
-        const repository = sourceKey.split('@')[0];
-        const sameRepository = [...owners.values()].find(
-          owner => owner.split('@')[0] === repository,
-        );
-        if (sameRepository && !grant.rule.previewBranches) {
-          throw new InputError(
-            wrongBranchMessage(
-              sourceKey,
-              branch,
-              sameRepository.slice(repository.length + 1),
-              'established',
-            ),
-          );
-        }
+        if (!grant.rule.previewBranches) checkBranch(sourceKey, branch, owners);
         if (owners.size > 0) {
           throw new ConflictError(
             `Already owned by another source: ${[...owners].map(([ref, owner]) => `${ref} (source ${owner})`).join(', ')}`,
