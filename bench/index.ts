@@ -10,6 +10,7 @@ import { pushRows, runPushBench } from './push';
 import { runTechDocsBench, techdocsRows } from './techdocs';
 import { packageRows, runPackageBench } from './package';
 import { runStartupBench, startupRows } from './startup';
+import { discoveryRows, runDiscoveryBench } from './discovery';
 import { cpus } from 'node:os';
 
 const full = process.argv.includes('--full');
@@ -84,6 +85,12 @@ async function main() {
   );
   await step('P6', async () =>
     startupRows(await runStartupBench({ runs: full ? 5 : 3 })),
+  );
+  await step('P7', async () =>
+    discoveryRows(
+      await runDiscoveryBench(full ? { repositories: 2000, projects: 20 } : {}),
+      full,
+    ),
   );
 
   console.log(

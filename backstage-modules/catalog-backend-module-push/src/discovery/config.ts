@@ -206,7 +206,7 @@ export function readDiscoveryConfig(root: Config): DiscoveryConfig | undefined {
     catalogPaths,
     placeholder,
     schedule,
-    maxConcurrency: positiveInt(config, 'maxConcurrency', 8),
+    maxConcurrency: positiveInt(config, 'maxConcurrency', 16),
     maxRetries: config.getOptionalNumber('maxRetries') ?? 4,
     maxRetryWaitMs: durationMs(config, 'maxRetryWait', 60_000),
     requestTimeoutMs: durationMs(config, 'requestTimeout', 30_000),
