@@ -1,10 +1,17 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import {
+  dirname,
+  isAbsolute,
+  join,
+  posix,
+  relative,
+  resolve,
+  sep,
+} from 'node:path';
 import fg from 'fast-glob';
 import { parseAllDocuments } from 'yaml';
 import {
   resolveRepoPath,
-  TEMPLATE_FILE_PATTERNS,
   templateSkeletonFolders,
   templateSkeletonReason,
   type CatalogFile,
@@ -15,6 +22,9 @@ export const DEFAULT_CATALOG_PATTERNS = [
   '**/catalog-info.yaml',
   '**/catalog-info.yml',
 ];
+
+/** Where Template entities are looked for above each catalog file. */
+const TEMPLATE_FILE_NAMES = ['template.yaml', 'template.yml'];
 
 /** Folders never searched: dependencies and VCS internals are not the repository's catalog. */
 export const ALWAYS_IGNORED = ['**/node_modules/**', '**/.git/**'];
@@ -148,7 +158,8 @@ export interface DiscoverOptions {
    */
   onMatched?: (count: number) => void;
   /**
-   * Leave out software-template skeleton files (in a folder a Template entity fetches, or
+   * Leave out software-template skeleton files (in a folder a Template entity fetches: one in a
+   * template.yaml/.yml in a folder above the file, or among the catalog files; or
    * holding `${{ }}`/`{% %}` templating). Default true; `false` keeps them.
    */
   skipTemplateSkeletons?: boolean;
@@ -241,15 +252,25 @@ export async function discoverCatalogFiles(
 
   const skipSkeletons = options.skipTemplateSkeletons ?? true;
   const skeletonFolders = new Set<string>();
-  if (skipSkeletons) {
-    // Template entities usually live in template.yaml beside their skeleton; those among
-    // the catalog files themselves are added as they are read.
-    for (const path of glob(TEMPLATE_FILE_PATTERNS)) {
-      const content = readFileSync(join(absoluteRoot, path));
-      for (const folder of templateSkeletonFolders(path, content))
-        skeletonFolders.add(folder);
+  // Template entities usually live in a template.yaml in a folder above their skeleton: each
+  // folder above a found file is looked at once (a few stats, against a second walk of the
+  // tree). Templates among the catalog files themselves are added as they are read.
+  const lookedAt = new Set<string>();
+  const findTemplatesAbove = (path: string) => {
+    for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
+      const folder = dir === '.' ? '' : dir;
+      if (lookedAt.has(folder)) return;
+      lookedAt.add(folder);
+      for (const name of TEMPLATE_FILE_NAMES) {
+        const file = folder ? `${folder}/${name}` : name;
+        if (!existsSync(join(absoluteRoot, file))) continue;
+        const content = readFileSync(join(absoluteRoot, file));
+        for (const skeleton of templateSkeletonFolders(file, content))
+          skeletonFolders.add(skeleton);
+      }
+      if (!folder) return;
     }
-  }
+  };
   const skipped = new Map<string, string>();
   const cleaned = patterns.map(p => p.trim()).filter(Boolean);
   const queue = glob(
@@ -267,6 +288,7 @@ export async function discoverCatalogFiles(
     }
     const content = readFileSync(join(absoluteRoot, path));
     if (skipSkeletons) {
+      findTemplatesAbove(path);
       for (const folder of templateSkeletonFolders(path, content))
         skeletonFolders.add(folder);
       const reason = templateSkeletonReason(path, content, skeletonFolders);
