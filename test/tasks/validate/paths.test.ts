@@ -8,6 +8,7 @@ import {
   templateSkeletonReason,
 } from '@stagedoor/common';
 import { main } from '../../../tasks/shared/src/cli';
+import { runTask } from '../../fixtures/agent';
 import {
   cleanRepos,
   component,
@@ -255,6 +256,41 @@ describe('template skeletons', function () {
       'cookiecutter/catalog-info.yaml',
       'templates/svc/skeleton/catalog-info.yaml',
     ]);
+  });
+
+  it('the validate task skips them too, takes folders in patterns, and has an input to include them', async () => {
+    ensureBuilt();
+    const repo = templatesRepo();
+    const skipping = await runTask('BackstageCatalogValidateV1', {
+      sourcesDirectory: repo,
+      inputs: { patterns: 'templates\ncookiecutter\ncatalog-info.yaml' },
+    });
+    assert.equal(skipping.result, 'Succeeded', skipping.stdout);
+    assert.equal(
+      skipping.log.filter(l =>
+        l.startsWith('Skipped 3 software-template skeleton file(s)'),
+      ).length,
+      1,
+      skipping.log.join('\n'),
+    );
+    const including = await runTask('BackstageCatalogValidateV1', {
+      sourcesDirectory: repo,
+      inputs: { includeTemplateSkeletons: 'true' },
+    });
+    assert.equal(including.result, 'Failed');
+    assert.deepEqual(
+      [
+        ...new Set(
+          including.issues
+            .filter(i => i.properties.sourcepath)
+            .map(i => i.properties.sourcepath),
+        ),
+      ].sort(),
+      [
+        'cookiecutter/catalog-info.yaml',
+        'templates/svc/skeleton/catalog-info.yaml',
+      ],
+    );
   });
 
   it('makes the README quick start pass: this repository and its example folder', async () => {
