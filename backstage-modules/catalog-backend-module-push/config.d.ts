@@ -1,4 +1,5 @@
 import { HumanDuration } from '@backstage/types';
+import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
 
 export interface Config {
   stagedoor?: {
@@ -72,6 +73,75 @@ export interface Config {
         /** Pushes one principal may send per minute and replica. Default: 60. */
         requestsPerMinute?: number;
       };
+    };
+    /**
+     * Discovery: every repository of the listed Azure DevOps organizations in the
+     * catalog, with its catalog files' entities or a placeholder Component, without
+     * Code Search. Off unless this key is present (and `enabled` is not false).
+     * Credentials come from `integrations.azure` for the organization's host.
+     */
+    discovery?: {
+      /** Set to false to keep the settings but not run. Default: true when the key is present. */
+      enabled?: boolean;
+      /** The organizations (collections) to discover; at least one. */
+      organizations: Array<{
+        /**
+         * Organization URL: `https://dev.azure.com/{org}` (Services) or
+         * `https://{server}/{collection}` (Server).
+         */
+        url: string;
+        /** Project name patterns (`*` matches within a name, case-insensitive). Default: `['*']`. */
+        projects?: string[];
+        /**
+         * `{project}/{repository}` patterns (`*` within one segment, `**` anything).
+         * Default: `['**']`.
+         */
+        repositories?: string[];
+        /** Discover forks too. Default: false. */
+        includeForks?: boolean;
+      }>;
+      /**
+       * Catalog file paths from the repository root, read at the default branch.
+       * `*` matches within a folder, `**` any folders; a glob costs one listing of the
+       * repository's files when its head moved. Default: `['/catalog-info.yaml']`.
+       */
+      catalogPath?: string[];
+      /**
+       * Placeholder Components for repositories without (valid) catalog files.
+       * Templates may use `{{organization}}`, `{{project}}` and `{{repository}}`.
+       */
+      placeholder?: {
+        /** Make placeholders at all. Default: true. */
+        enabled?: boolean;
+        /** `metadata.name` (made a valid name). Default: `'{{repository}}'`. */
+        name?: string;
+        /** `metadata.namespace`. Default: `'default'`. */
+        namespace?: string;
+        /** `metadata.title`. Default: `'{{repository}}'`. */
+        title?: string;
+        /** `spec.type`. Default: `'service'`. */
+        type?: string;
+        /** `spec.lifecycle`. Default: `'unknown'`. */
+        lifecycle?: string;
+        /** `spec.owner`. Default: `'unowned'`. */
+        owner?: string;
+      };
+      /**
+       * When discovery runs (Backstage scheduler; one replica per run).
+       * Default: every 30 minutes, 15 minutes timeout, 15 seconds after start.
+       */
+      schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /** Azure DevOps requests in flight at once, per organization. Default: 16. */
+      maxConcurrency?: number;
+      /** Retries of a request answered 429, 5xx or not at all. Default: 4. */
+      maxRetries?: number;
+      /**
+       * The longest `Retry-After` (or `X-RateLimit-Delay`) waited for; a longer one
+       * fails that repository until the next run. Default: `{ seconds: 60 }`.
+       */
+      maxRetryWait?: HumanDuration;
+      /** Timeout of one Azure DevOps request. Default: `{ seconds: 30 }`. */
+      requestTimeout?: HumanDuration;
     };
   };
 }

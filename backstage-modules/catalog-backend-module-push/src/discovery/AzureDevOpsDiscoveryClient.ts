@@ -155,8 +155,12 @@ export class AzureDevOpsDiscoveryClient {
         logger.debug(
           `Azure DevOps answered ${status} to ${what}; retrying in ${delay} ms`,
         );
-        // Every request of this organization waits: the limit is per identity.
-        this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delay);
+        if (status === 429 || after !== undefined) {
+          // A rate limit is per identity: every request of this organization waits.
+          this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delay);
+        } else {
+          await new Promise(r => setTimeout(r, delay));
+        }
         continue;
       }
       let message = body.slice(0, 300);
