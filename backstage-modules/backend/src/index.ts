@@ -19,6 +19,7 @@ import publishAzure from '@backstage/plugin-scaffolder-backend-module-azure';
 import techdocsPlugin from '@backstage/plugin-techdocs-backend';
 import stagedoorPush from '@stagedoor/plugin-catalog-backend-module-push';
 import stagedoorAzureDevOps from '@stagedoor/plugin-scaffolder-backend-module-azure-devops';
+import stagedoorAzureCost from '@stagedoor/plugin-azure-cost-backend';
 import { catalogReadiness } from './catalogReadiness';
 import startupBanner from './startupBanner';
 
@@ -48,6 +49,10 @@ backend.add(publishAzure);
 backend.add(stagedoorAzureDevOps);
 
 backend.add(techdocsPlugin);
+
+// Azure cost per entity (stagedoor.azureCost: sample data in development, the Cost
+// Management API in production).
+backend.add(stagedoorAzureCost);
 
 backend.add(startupBanner);
 
