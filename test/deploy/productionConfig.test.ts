@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ConfigReader } from '@backstage/config';
 import { loadConfig, loadConfigSchema } from '@backstage/config-loader';
 import type { AppConfig } from '@backstage/config';
+import { signInMethodsFor } from '../../backstage-modules/app/src/signIn/providers';
 import {
   backendDir,
   configVariables,
@@ -182,6 +183,34 @@ describe('production configuration', function () {
       );
       assert.deepEqual(location.get('rules'), [{ allow: ['Template'] }]);
     }
+  });
+
+  it('offers guest sign-in in the web app only in development, Microsoft alone in production', async () => {
+    // What app-backend injects into the web app: the frontend-visible part of the config.
+    const frontendConfig = async (files: string[]) =>
+      ConfigReader.fromConfigs(
+        schema.process(
+          await load(files, placeholderEnv(path.join(tmp, 'ca.pem'))),
+          { visibility: ['frontend'] },
+        ),
+      );
+    const production = await frontendConfig([
+      'app-config.yaml',
+      'app-config.production.yaml',
+    ]);
+    assert.deepEqual(
+      signInMethodsFor(production.getOptionalString('auth.environment')),
+      ['microsoft'],
+    );
+    assert.equal(
+      production.getString('app.baseUrl'),
+      'https://backstage.example.com',
+    );
+    const development = await frontendConfig(['app-config.yaml']);
+    assert.deepEqual(
+      signInMethodsFor(development.getOptionalString('auth.environment')),
+      ['guest'],
+    );
   });
 
   it('accepts Entra ID tokens through jwks and adds the static token only with the pipeline-token file', async () => {

@@ -8,6 +8,7 @@
  * In an app created by @backstage/create-app either form works.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import appPlugin from '@backstage/plugin-app-backend';
 import authPlugin from '@backstage/plugin-auth-backend';
 import guestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
 import microsoftProvider from '@backstage/plugin-auth-backend-module-microsoft-provider';
@@ -19,7 +20,6 @@ import publishAzure from '@backstage/plugin-scaffolder-backend-module-azure';
 import techdocsPlugin from '@backstage/plugin-techdocs-backend';
 import stagedoorPush from '@stagedoor/plugin-catalog-backend-module-push';
 import stagedoorAzureDevOps from '@stagedoor/plugin-scaffolder-backend-module-azure-devops';
-import stagedoorAzureCost from '@stagedoor/plugin-azure-cost-backend';
 import { catalogReadiness } from './catalogReadiness';
 import startupBanner from './startupBanner';
 
@@ -50,9 +50,9 @@ backend.add(stagedoorAzureDevOps);
 
 backend.add(techdocsPlugin);
 
-// Azure cost per entity (stagedoor.azureCost: sample data in development, the Cost
-// Management API in production).
-backend.add(stagedoorAzureCost);
+// The web app (backstage-modules/app, app.packageName), built to its dist/ by `npm run
+// build`, served at the backend's root with the frontend's config injected.
+backend.add(appPlugin);
 
 backend.add(startupBanner);
 

@@ -9,13 +9,10 @@ import {
   createPipelinePermitAction,
   createPipelineRunAction,
   createPullRequestCreateAction,
-  createRepositoryCloneAction,
-  createRepositoryPushAction,
   createServiceConnectionCreateAction,
   createVariableGroupCreateAction,
 } from './actions';
 import { readScaffolderAzureDevOpsConfig } from './config';
-import { ActionMetrics } from './lib/metrics';
 
 /**
  * The ids `@backstage-community/plugin-scaffolder-backend-module-azure-devops`
@@ -26,8 +23,6 @@ export const COMMUNITY_ACTION_IDS: string[] = [
   'azure:pipeline:run',
   'azure:pipeline:permit',
   'azure:pr:create',
-  'azure:repository:clone',
-  'azure:repository:push',
 ];
 
 /**
@@ -56,20 +51,15 @@ export const scaffolderModuleStagedoorAzureDevOps = createBackendModule({
           createPipelineRunAction(options),
           createPipelinePermitAction(options),
           createPullRequestCreateAction(options),
-          createRepositoryCloneAction(options),
-          createRepositoryPushAction(options),
           createServiceConnectionCreateAction(options),
           createVariableGroupCreateAction(options),
         ];
-        const metrics = new ActionMetrics();
         scaffolder.addActions(
-          ...actions
-            .filter(
-              a =>
-                options.registerCommunityActionIds ||
-                !COMMUNITY_ACTION_IDS.includes(a.id),
-            )
-            .map(a => metrics.instrument(a)),
+          ...actions.filter(
+            a =>
+              options.registerCommunityActionIds ||
+              !COMMUNITY_ACTION_IDS.includes(a.id),
+          ),
         );
       },
     });

@@ -117,6 +117,21 @@ export class PushStore {
       .orderBy('entity_ref');
   }
 
+  /** Sources, newest push first; read-only (the Delivery page's listing). */
+  async listSources(options: {
+    project?: string;
+    limit: number;
+  }): Promise<SourceRow[]> {
+    const query = this.knex<SourceRow>(SOURCES_TABLE)
+      .orderBy('pushed_at', 'desc')
+      .orderBy('source_key')
+      .limit(options.limit);
+    if (options.project) {
+      query.whereRaw('lower(project) = ?', [options.project.toLowerCase()]);
+    }
+    return query;
+  }
+
   /** The refs `sourceKey` owns. */
   async ownedRefs(sourceKey: string): Promise<Set<string>> {
     const rows = await this.knex<EntityRow>(ENTITIES_TABLE)

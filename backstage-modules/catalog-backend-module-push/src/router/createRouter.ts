@@ -9,6 +9,7 @@ import { InputError, serializeError } from '@backstage/errors';
 import {
   PUSH_API_PATH,
   pushRequestSchema,
+  type SourceList,
   sourceKeyOf,
 } from '@stagedoor/common';
 import type { PushConfig } from '../config';
@@ -107,14 +108,39 @@ export function createRouter(options: RouterOptions): express.Router {
     },
   );
 
+  // Read-only views. Signed-in users (the Delivery card and page) read every source: the
+  // same provenance and processing errors the catalog API already shows them. Services read
+  // only the sources a push rule lets them push.
+  api.get('/sources', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user'] });
+    const project =
+      typeof req.query.project === 'string' ? req.query.project : undefined;
+    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+      throw new InputError('limit must be a whole number from 1 to 500');
+    }
+    const items = await statusService.list({ project, limit });
+    const failedOnly = req.query.failed === 'true' || req.query.failed === '1';
+    const body: SourceList = {
+      items: failedOnly
+        ? items.filter(s => s.entities.some(e => e.state === 'failed'))
+        : items,
+    };
+    res.json(body);
+  });
+
   api.get('/sources/:sourceKey', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['service', 'user'],
+    });
     const sourceKey = req.params.sourceKey.toLowerCase();
-    authorizeSource(
-      config.rules,
-      credentials.principal.subject,
-      sourceKey.split('@')[0],
-    );
+    if (credentials.principal.type === 'service') {
+      authorizeSource(
+        config.rules,
+        credentials.principal.subject,
+        sourceKey.split('@')[0],
+      );
+    }
     res.json(await statusService.status(sourceKey));
   });
 

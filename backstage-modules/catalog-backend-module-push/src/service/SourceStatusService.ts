@@ -4,6 +4,7 @@ import { NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { EntityState, SourceStatus } from '@stagedoor/common';
 import type { PushStore } from '../database/PushStore';
+import type { SourceRow } from '../database/tables';
 import { ANNOTATION_STAGEDOOR_COMMIT } from './entities';
 
 /**
@@ -23,6 +24,20 @@ export class SourceStatusService {
     if (!source) {
       throw new NotFoundError(`Nothing was pushed for source ${sourceKey}`);
     }
+    return this.statusOf(source);
+  }
+
+  /** The newest `limit` sources (of `project` when given), with their status. */
+  async list(options: {
+    project?: string;
+    limit: number;
+  }): Promise<SourceStatus[]> {
+    const sources = await this.store.listSources(options);
+    return Promise.all(sources.map(source => this.statusOf(source)));
+  }
+
+  private async statusOf(source: SourceRow): Promise<SourceStatus> {
+    const sourceKey = source.source_key;
     const rows = await this.store.getEntities(sourceKey);
     const recorded = new Map(
       (await this.store.getProcessingErrors(sourceKey)).map(e => [
@@ -86,6 +101,11 @@ export class SourceStatusService {
       buildUrl: source.build_url,
       pushedAt: new Date(source.pushed_at).toISOString(),
       entities,
+      organizationUrl: source.organization_url,
+      project: source.project,
+      repositoryName: source.repository_name,
+      branch: source.branch,
+      pushedBy: source.pushed_by,
     };
   }
 }

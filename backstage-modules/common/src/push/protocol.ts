@@ -93,8 +93,20 @@ export const sourceStatusSchema = z.object({
   buildUrl: z.string().nullable(),
   pushedAt: z.string(),
   entities: z.array(entityStateSchema),
+  /** Where the source lives (what the push said), for links to Azure DevOps. */
+  organizationUrl: z.string().optional(),
+  project: z.string().optional(),
+  repositoryName: z.string().optional(),
+  branch: z.string().optional(),
+  /** The principal that pushed (a service principal's subject). */
+  pushedBy: z.string().optional(),
 });
 export type SourceStatus = z.infer<typeof sourceStatusSchema>;
+
+/** Answer of `GET /api/catalog/stagedoor/v1/sources`: sources, newest push first. */
+export interface SourceList {
+  items: SourceStatus[];
+}
 
 /** Path prefix of the push API below the catalog plugin's base URL (`/api/catalog`). */
 export const PUSH_API_PATH = '/stagedoor/v1';

@@ -5,7 +5,6 @@ export {
   validateCatalogFiles,
 } from './engine';
 export type { CatalogFileChecks, CheckedDocument } from './engine';
-export { parsePolicy, parsePolicyFile } from './policy';
-export { POLICY_RULES } from './policyRules';
+export { parsePolicyFile } from './policy';
 export type { PolicyFile } from './policy';
 export { EXTRA_RULES, resolveRepoPath } from './extraRules';

@@ -11,8 +11,6 @@ export const ACTION_IDS = [
   'azure:serviceconnection:create',
   'azure:variablegroup:create',
   'azure:pr:create',
-  'azure:repository:clone',
-  'azure:repository:push',
 ] as const;
 
 export const SERVICE_CONNECTION_SCOPES = [
