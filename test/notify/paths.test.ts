@@ -139,7 +139,7 @@ describe('stagedoor push and BackstageCatalogNotify@1 find what stagedoor valida
       ['push', 'nowhere', ...pushFlags(backend, 'paths-missing')],
       repo,
     );
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nowhere does not exist/);
   });
 

@@ -11,7 +11,7 @@ import {
   type NotifyOptions,
 } from '../notify';
 import { envName } from '../notify/env';
-import { defaultRootFor } from '../validate/discover';
+import { catalogPatterns, defaultRootFor } from '../validate/discover';
 
 const FLAGS = `
 Options:
@@ -98,6 +98,8 @@ async function run(
       values.root !== undefined
         ? resolve(io.cwd, values.root)
         : defaultRootFor(io.cwd, positionals);
+    // A path that is not there is bad usage (exit 2), as for `stagedoor validate`.
+    if (paths.length) catalogPatterns(root, paths, { mustExist: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
