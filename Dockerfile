@@ -46,4 +46,6 @@ EXPOSE 7007
 HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:7007/.backstage/health/v1/readiness').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # = `npm run start:production -w backend`, without npm in between so that SIGTERM reaches node.
-CMD ["node", "--enable-source-maps", "dist/index.js", "--config", "app-config.yaml", "--config", "app-config.production.yaml"]
+# src/instrumentation.js loads OpenTelemetry first when an exporter is configured
+# (APPLICATIONINSIGHTS_CONNECTION_STRING, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_METRICS_EXPORTER=prometheus).
+CMD ["node", "--require", "./src/instrumentation.js", "--enable-source-maps", "dist/index.js", "--config", "app-config.yaml", "--config", "app-config.production.yaml"]

@@ -21,6 +21,7 @@ import {
   CATALOG_ERRORS_TOPIC,
   ProcessingErrorRecorder,
 } from './service/processingErrors';
+import { PushMetrics } from './service/metrics';
 import { PushService } from './service/PushService';
 import { SourceStatusService } from './service/SourceStatusService';
 
@@ -50,6 +51,7 @@ export const catalogModuleStagedoorPush = createBackendModule({
       },
       async init(deps) {
         const config = readPushConfig(deps.rootConfig);
+        const metrics = new PushMetrics();
         const logger = deps.logger.child({ module: 'stagedoor-push' });
         const store = await PushStore.create(deps.database);
         const provider = StagedoorPushEntityProvider.create({ logger });
@@ -77,13 +79,14 @@ export const catalogModuleStagedoorPush = createBackendModule({
           auth: deps.auth,
           logger,
           discovery,
+          metrics,
         });
         const statusService = new SourceStatusService(
           store,
           deps.catalog,
           deps.auth,
         );
-        const recorder = new ProcessingErrorRecorder(store, logger);
+        const recorder = new ProcessingErrorRecorder(store, logger, metrics);
         await deps.events.subscribe({
           id: 'stagedoor-push-processing-errors',
           topics: [CATALOG_ERRORS_TOPIC],
@@ -97,6 +100,7 @@ export const catalogModuleStagedoorPush = createBackendModule({
             auditor: deps.auditor,
             pushService,
             statusService,
+            metrics,
           }),
         );
         await deps.scheduler.scheduleTask({
@@ -106,7 +110,7 @@ export const catalogModuleStagedoorPush = createBackendModule({
           // Soon after start, so a restart converges what a crash left unapplied.
           initialDelay: { seconds: 3 },
           fn: async () => {
-            await pushService.reconcile();
+            metrics.reconciledSources(await pushService.reconcile());
           },
         });
         if (discovery) {
@@ -115,7 +119,7 @@ export const catalogModuleStagedoorPush = createBackendModule({
             id: 'stagedoor-discovery',
             ...discoveryConfig.schedule,
             fn: async () => {
-              await discovery.run();
+              metrics.discoveryRun(await discovery.run());
             },
           });
         }

@@ -5,14 +5,18 @@ import {
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { ScmIntegrations } from '@backstage/integration';
 import {
+  createPipelineAddTasksAction,
   createPipelineCreateAction,
   createPipelinePermitAction,
   createPipelineRunAction,
   createPullRequestCreateAction,
+  createRepositoryCloneAction,
+  createRepositoryPushAction,
   createServiceConnectionCreateAction,
   createVariableGroupCreateAction,
 } from './actions';
 import { readScaffolderAzureDevOpsConfig } from './config';
+import { ActionMetrics } from './lib/metrics';
 
 /**
  * The ids `@backstage-community/plugin-scaffolder-backend-module-azure-devops`
@@ -23,6 +27,8 @@ export const COMMUNITY_ACTION_IDS: string[] = [
   'azure:pipeline:run',
   'azure:pipeline:permit',
   'azure:pr:create',
+  'azure:repository:clone',
+  'azure:repository:push',
 ];
 
 /**
@@ -51,15 +57,21 @@ export const scaffolderModuleStagedoorAzureDevOps = createBackendModule({
           createPipelineRunAction(options),
           createPipelinePermitAction(options),
           createPullRequestCreateAction(options),
+          createRepositoryCloneAction(options),
+          createRepositoryPushAction(options),
           createServiceConnectionCreateAction(options),
           createVariableGroupCreateAction(options),
+          createPipelineAddTasksAction(),
         ];
+        const metrics = new ActionMetrics();
         scaffolder.addActions(
-          ...actions.filter(
-            a =>
-              options.registerCommunityActionIds ||
-              !COMMUNITY_ACTION_IDS.includes(a.id),
-          ),
+          ...actions
+            .filter(
+              a =>
+                options.registerCommunityActionIds ||
+                !COMMUNITY_ACTION_IDS.includes(a.id),
+            )
+            .map(a => metrics.instrument(a)),
         );
       },
     });

@@ -7,6 +7,7 @@ import type {
 } from '@backstage/backend-plugin-api';
 import { InputError, serializeError } from '@backstage/errors';
 import {
+  type PolicyResponse,
   PUSH_API_PATH,
   pushRequestSchema,
   type SourceList,
@@ -19,6 +20,7 @@ import {
   PayloadTooLargeError,
   statusCodeOf,
 } from '../service/errors';
+import type { PushMetrics } from '../service/metrics';
 import type { PushService } from '../service/PushService';
 import type { SourceStatusService } from '../service/SourceStatusService';
 import { perPrincipalRateLimit } from './rateLimit';
@@ -32,6 +34,8 @@ export interface RouterOptions {
   statusService: SourceStatusService;
   /** Records every authenticated push (principal, source, outcome, counts); the catalog's `coreServices.auditor`. */
   auditor?: AuditorService;
+  /** Counts the pushes refused before they reach the push service (the service counts the rest). */
+  metrics?: PushMetrics;
 }
 
 /**
@@ -111,6 +115,14 @@ export function createRouter(options: RouterOptions): express.Router {
   // Read-only views. Signed-in users (the Delivery card and page) read every source: the
   // same provenance and processing errors the catalog API already shows them. Services read
   // only the sources a push rule lets them push.
+  // The organisation's validation policy (`stagedoor.policy`), read-only: the validate task
+  // and `stagedoor validate` fetch it so they enforce the same rules as this push route.
+  api.get('/policy', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['service', 'user'] });
+    const body: PolicyResponse = { policy: config.policy ?? null };
+    res.json(body);
+  });
+
   api.get('/sources', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['user'] });
     const project =
@@ -156,6 +168,9 @@ export function createRouter(options: RouterOptions): express.Router {
         return;
       }
       const statusCode = statusCodeOf(error);
+      // Refused before the push service saw it (authentication, rate limit, size, malformed).
+      if (req.method === 'POST' && req.path === '/push' && !res.locals.audited)
+        options.metrics?.pushRejected(error);
       // Pushes refused before their body was read (rate limit, size, malformed) are audited here.
       if (
         req.method === 'POST' &&

@@ -5,12 +5,14 @@ import type { Entity } from '@backstage/catalog-model';
 import { ConflictError, InputError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  checkCatalogFiles,
+  finishCatalogValidation,
   hasErrors,
   type PushRequest,
   type PushResponse,
   shortBranchName,
   sourceKeyOf,
-  validateCatalogFiles,
+  type ValidateOptions,
 } from '@stagedoor/common';
 import type { PushConfig } from '../config';
 import type { PushStore } from '../database/PushStore';
@@ -143,6 +145,39 @@ export class PushService {
     }
   }
 
+  /**
+   * The validation engine with the organisation's policy (`stagedoor.policy`): the same rules
+   * and messages as the validate task. Placeholders read the pushed files; owners are looked
+   * up in the catalog when the policy wants existing Groups.
+   */
+  private async validate(files: PushRequest['files']) {
+    const policy = this.options.config.policy;
+    const pushed = new Map(
+      files.map(f => [f.path.replace(/^\/+/, ''), f.content]),
+    );
+    const options: ValidateOptions = {
+      policy,
+      readFile: p => pushed.get(p),
+    };
+    const checks = checkCatalogFiles(
+      files.map(f => ({ path: f.path, content: f.content })),
+      options,
+    );
+    const first = finishCatalogValidation([checks], options);
+    const refs = first.unresolvedRefs ?? [];
+    if (!policy?.ownerMustBeGroup || refs.length === 0) return first;
+    const credentials = await this.options.auth.getOwnServiceCredentials();
+    const { items } = await this.options.catalog.getEntitiesByRefs(
+      { entityRefs: refs, fields: ['kind', 'metadata.name'] },
+      { credentials },
+    );
+    const known = new Set(refs.filter((_, i) => items[i]));
+    return finishCatalogValidation([checks], {
+      ...options,
+      knownEntityRefs: known,
+    });
+  }
+
   private async pushUnlogged(
     request: PushRequest,
     sourceKey: string,
@@ -173,9 +208,7 @@ export class PushService {
       );
     }
 
-    const validation = await validateCatalogFiles(
-      files.map(f => ({ path: f.path, content: f.content })),
-    );
+    const validation = await this.validate(files);
     const resolved = toDesiredEntities(
       source,
       validation.entities,

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { EntityState } from '@stagedoor/common';
 import type { PushStore } from '../database/PushStore';
+import type { PushMetrics } from './metrics';
 
 /**
  * The events topic on which the catalog publishes every processing result that has
@@ -22,6 +23,7 @@ export class ProcessingErrorRecorder {
   constructor(
     private readonly store: PushStore,
     private readonly logger: LoggerService,
+    private readonly metrics?: PushMetrics,
   ) {}
 
   /** Handles one `experimental.catalog.errors` event; never throws (the catalog published it). */
@@ -44,6 +46,7 @@ export class ProcessingErrorRecorder {
         errors: JSON.stringify(parsed.errors),
         received_at: new Date(),
       });
+      this.metrics?.processingError();
     } catch (error) {
       this.logger.warn(
         `Could not record the catalog's processing errors of ${parsed.entityRef}: ${error}`,
