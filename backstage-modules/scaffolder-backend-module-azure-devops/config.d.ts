@@ -11,7 +11,8 @@ export interface Config {
        * Whether this module registers the action ids that
        * `@backstage-community/plugin-scaffolder-backend-module-azure-devops` also
        * registers (`azure:pipeline:create`, `azure:pipeline:run`,
-       * `azure:pipeline:permit`, `azure:pr:create`). Set `false` while both
+       * `azure:pipeline:permit`, `azure:pr:create`, `azure:repository:clone`,
+       * `azure:repository:push`). Set `false` while both
        * modules are in one backend (the scaffolder refuses to start when two
        * modules register one id); the community module then serves those ids and
        * Stagedoor only adds the others. Remove the community module and this

@@ -20,6 +20,7 @@ import publishAzure from '@backstage/plugin-scaffolder-backend-module-azure';
 import techdocsPlugin from '@backstage/plugin-techdocs-backend';
 import stagedoorPush from '@stagedoor/plugin-catalog-backend-module-push';
 import stagedoorAzureDevOps from '@stagedoor/plugin-scaffolder-backend-module-azure-devops';
+import stagedoorAzureCost from '@stagedoor/plugin-azure-cost-backend';
 import { catalogReadiness } from './catalogReadiness';
 import startupBanner from './startupBanner';
 
@@ -49,6 +50,10 @@ backend.add(publishAzure);
 backend.add(stagedoorAzureDevOps);
 
 backend.add(techdocsPlugin);
+
+// Azure cost per entity (stagedoor.azureCost: sample data in development, the Cost
+// Management API in production).
+backend.add(stagedoorAzureCost);
 
 // The web app (backstage-modules/app, app.packageName), built to its dist/ by `npm run
 // build`, served at the backend's root with the frontend's config injected.

@@ -5,7 +5,9 @@ import {
   parseEntityRef,
 } from '@backstage/catalog-model';
 import { dotted, readableSchemaErrors } from './messages';
+import { checkCustomKind } from './policyRules';
 import { checkKind, schemas } from './schemas';
+import type { ValidationPolicy } from './types';
 
 /**
  * The rules a real catalog applies when it processes one entity (what
@@ -291,8 +293,15 @@ function relations(entity: Entity, out: CatalogVerdict) {
   }
 }
 
-/** Runs the catalog's own rules on one parsed document. */
-export function checkWithCatalogRules(value: unknown): CatalogVerdict {
+/**
+ * Runs the catalog's own rules on one parsed document. A `policy` with custom kinds stands in
+ * for the organisation's own kind processors: their kinds are checked against their schemas
+ * instead of being unknown.
+ */
+export function checkWithCatalogRules(
+  value: unknown,
+  policy?: ValidationPolicy,
+): CatalogVerdict {
   const out: CatalogVerdict = {
     problems: [],
     references: [],
@@ -373,6 +382,18 @@ export function checkWithCatalogRules(value: unknown): CatalogVerdict {
     return out;
 
   const kind = checkKind(entity);
+  const custom = kind.recognized ? undefined : checkCustomKind(policy, entity);
+  if (custom) {
+    for (const e of readableSchemaErrors(
+      custom,
+      entity,
+      `a ${entity.kind} by the policy`,
+    )) {
+      out.problems.push({ ...e, rule: 'policy/kind-schema' });
+    }
+    out.complete = custom.length === 0;
+    return out;
+  }
   if (!kind.recognized) {
     out.problems.push({
       path: ['kind'],

@@ -3,6 +3,7 @@ import type { Problem } from '../problems';
 import { checkWithCatalogRules } from './catalogRules';
 import { decodeCatalogFile } from './decode';
 import { checkExtraRules, EXTRA_RULES, unresolvedMessage } from './extraRules';
+import { checkPolicyRules, missingOwnerMessage } from './policyRules';
 import type {
   CatalogFile,
   RuleLevel,
@@ -54,6 +55,8 @@ const extraRuleIds = new Set<string>(EXTRA_RULES);
 function levelOf(rule: string, options: ValidateOptions): RuleLevel {
   const configured = options.policy?.rules?.[rule];
   if (configured) return configured;
+  // The organisation's own rules (policy/schema, …) are errors unless lowered.
+  if (!extraRuleIds.has(rule)) return 'error';
   return options.strict ? 'error' : 'warning';
 }
 
@@ -99,7 +102,7 @@ function checkFile(
     return;
   }
   for (const doc of nonEmpty) {
-    const verdict = checkWithCatalogRules(doc.value);
+    const verdict = checkWithCatalogRules(doc.value, options.policy);
     const entityRef = verdict.ref ? { entityRef: verdict.ref } : {};
     const docProblems: Problem[] = verdict.problems.map(p => ({
       file: file.path,
@@ -112,10 +115,11 @@ function checkFile(
     const pending: CheckedDocument['pending'] = [];
     if (verdict.entity && verdict.complete) {
       const extra = checkExtraRules({ file: file.path, verdict, options });
-      for (const p of extra.problems) {
-        const level = extraRuleIds.has(p.rule)
-          ? levelOf(p.rule, options)
-          : 'error';
+      for (const p of [
+        ...extra.problems,
+        ...checkPolicyRules(file.path, verdict, options),
+      ]) {
+        const level = levelOf(p.rule, options);
         if (level === 'off') continue;
         docProblems.push({
           file: file.path,
@@ -204,10 +208,33 @@ export function finishCatalogValidation(
   const unresolved = new Set<string>();
   const level = levelOf('ref/unresolved', options);
   const live = Boolean(options.knownEntityRefs);
+  // Owners must be existing Groups: known only where the live catalog was consulted.
+  const ownerLevel =
+    options.policy?.ownerMustBeGroup && live
+      ? levelOf('policy/owner', options)
+      : undefined;
   for (const c of checked) {
     for (const r of c.pending) {
       if (repoRefs.has(r.ref) || options.knownEntityRefs?.has(r.ref)) continue;
       unresolved.add(r.ref);
+      if (
+        ownerLevel &&
+        r.path[0] === 'spec' &&
+        r.path[1] === 'owner' &&
+        r.ref.startsWith('group:')
+      ) {
+        if (ownerLevel === 'off') continue;
+        add(c, {
+          file: c.file,
+          line: r.line,
+          column: r.column,
+          severity: ownerLevel,
+          rule: 'policy/owner',
+          message: missingOwnerMessage(r.path, r.ref, live),
+          entityRef: c.ref,
+        });
+        continue;
+      }
       if (level === 'off') continue;
       add(c, {
         file: c.file,

@@ -5,6 +5,7 @@ export {
   validateCatalogFiles,
 } from './engine';
 export type { CatalogFileChecks, CheckedDocument } from './engine';
-export { parsePolicyFile } from './policy';
+export { parsePolicy, parsePolicyFile } from './policy';
+export { POLICY_RULES } from './policyRules';
 export type { PolicyFile } from './policy';
 export { EXTRA_RULES, resolveRepoPath } from './extraRules';

@@ -1,26 +1,83 @@
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { compilePolicy } from './policyRules';
 import type { ValidationPolicy } from './types';
 
 const level = z.enum(['error', 'warning', 'off']);
 const list = z.array(z.string().min(1));
+const jsonSchema = z.record(z.string(), z.unknown());
+
+/** The policy's keys, shared by `.stagedoor.yaml` (`validate:`) and Backstage config (`stagedoor.policy`). */
+const policyShape = {
+  allowedKinds: list.optional(),
+  allowedLifecycles: list.optional(),
+  requiredTags: list.optional(),
+  requiredAnnotations: list.optional(),
+  allowedTypes: z.record(z.string(), list).optional(),
+  schemas: z
+    .array(
+      z
+        .object({
+          kind: z.string().min(1).optional(),
+          type: z.string().min(1).optional(),
+          description: z.string().optional(),
+          schema: jsonSchema,
+        })
+        .strict(),
+    )
+    .optional(),
+  customKinds: z
+    .array(
+      z
+        .object({
+          kind: z.string().min(1),
+          apiVersion: z.string().min(1).optional(),
+          schema: jsonSchema.optional(),
+        })
+        .strict(),
+    )
+    .optional(),
+  ownerMustBeGroup: z.boolean().optional(),
+  rules: z.record(z.string(), level).optional(),
+};
 
 /** `.stagedoor.yaml`: validation settings live under `validate:` so other tools can share the file. */
 const policyFileSchema = z
   .object({
     validate: z
-      .object({
-        strict: z.boolean().optional(),
-        allowedKinds: list.optional(),
-        allowedLifecycles: list.optional(),
-        requiredTags: list.optional(),
-        requiredAnnotations: list.optional(),
-        rules: z.record(z.string(), level).optional(),
-      })
+      .object({ strict: z.boolean().optional(), ...policyShape })
       .strict()
       .optional(),
   })
   .passthrough();
+
+const policySchema = z.object(policyShape).strict();
+
+function checked(policy: ValidationPolicy, where: string): ValidationPolicy {
+  try {
+    compilePolicy(policy);
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+  return policy;
+}
+
+/**
+ * Reads a policy given as data, e.g. Backstage config's `stagedoor.policy` or the body of the
+ * catalog module's policy route. Throws an Error naming `where` and the offending key.
+ *
+ * @public
+ */
+export function parsePolicy(data: unknown, where: string): ValidationPolicy {
+  const result = policySchema.safeParse(data ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new Error(
+      `${where}: ${issue.path.join('.') || 'the policy'}: ${issue.message}`,
+    );
+  }
+  return checked(result.data as ValidationPolicy, where);
+}
 
 /** What a policy file says: the team rules and whether warnings count as errors. */
 export interface PolicyFile {
@@ -53,5 +110,5 @@ export function parsePolicyFile(
   }
   const v = result.data.validate ?? {};
   const { strict, ...policy } = v;
-  return { policy, strict };
+  return { policy: checked(policy as ValidationPolicy, fileName), strict };
 }

@@ -49,8 +49,50 @@ export interface ValidationPolicy {
   requiredTags?: string[];
   /** Annotation keys every entity must carry, e.g. `backstage.io/techdocs-ref`. */
   requiredAnnotations?: string[];
+  /**
+   * Allowed `spec.type` values per kind (case-insensitive), e.g.
+   * `{ Component: [service, website, library] }` (rule `policy/type`, an error).
+   */
+  allowedTypes?: Record<string, string[]>;
+  /**
+   * Extra JSON Schemas (draft-07) an entity of `kind` (and, when given, `spec.type`) must also
+   * satisfy, e.g. services need `metadata.annotations['azure.com/resource-group']`
+   * (rule `policy/schema`, an error).
+   */
+  schemas?: PolicySchema[];
+  /**
+   * Kinds the organisation's catalog adds with its own processor, valid in this policy's eyes
+   * when they satisfy their schema (rule `policy/kind-schema`, an error).
+   */
+  customKinds?: CustomKind[];
+  /**
+   * `spec.owner` must be a Group (rule `policy/owner`, an error); where the live catalog is
+   * consulted (`knownEntityRefs`), it must also exist there or in these files.
+   */
+  ownerMustBeGroup?: boolean;
   /** Level per extra rule id, e.g. `{ 'ref/unresolved': 'error' }`; wins over `strict`. */
   rules?: Record<string, RuleLevel>;
+}
+
+/** One extra JSON Schema of a {@link ValidationPolicy}. */
+export interface PolicySchema {
+  /** The kind it applies to (case-insensitive); every kind when missing. */
+  kind?: string;
+  /** The `spec.type` it applies to (case-insensitive); every type when missing. */
+  type?: string;
+  /** Said in every problem it finds, e.g. `the cost plugin needs the resource group`. */
+  description?: string;
+  /** A JSON Schema (draft-07) over the whole entity. */
+  schema: Record<string, unknown>;
+}
+
+/** A kind of the organisation's own, see {@link ValidationPolicy.customKinds}. */
+export interface CustomKind {
+  kind: string;
+  /** Its apiVersion; any when missing. */
+  apiVersion?: string;
+  /** A JSON Schema (draft-07) over the whole entity; any shape when missing. */
+  schema?: Record<string, unknown>;
 }
 
 /** Options of {@link validateCatalogFiles}. All optional: without them only the catalog's own rules and the pure extra rules run. */
@@ -71,6 +113,12 @@ export interface ValidateOptions {
    * the live catalog. References to them are not reported by `ref/unresolved`.
    */
   knownEntityRefs?: ReadonlySet<string>;
+  /**
+   * Reads a repository file (same paths as `fileExists`) for `$text`, `$json` and `$yaml`
+   * placeholders, so the policy checks the values they stand for. Unreadable placeholders are
+   * never reported as wrong values.
+   */
+  readFile?: (path: string) => string | undefined;
   /** Files larger than this many bytes are rejected without parsing. Default 5 MiB. */
   maxFileBytes?: number;
 }

@@ -5,3 +5,5 @@ export { createPipelinePermitAction } from './permitPipeline';
 export { createServiceConnectionCreateAction } from './createServiceConnection';
 export { createVariableGroupCreateAction } from './createVariableGroup';
 export { createPullRequestCreateAction } from './createPullRequest';
+export { createRepositoryCloneAction } from './cloneRepository';
+export { createRepositoryPushAction } from './pushRepository';

@@ -155,6 +155,41 @@ export class AzureDevOpsClient {
     });
   }
 
+  /** The bytes of a GET answer (file contents), with the same timeout and errors as {@link request}. */
+  async download(path: string): Promise<Buffer> {
+    const url = this.url(path);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: { accept: 'application/octet-stream', ...this.headers },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      throw new Error(
+        `Could not reach Azure DevOps for GET ${url.split('?')[0]}: ${
+          (e as Error).name === 'TimeoutError'
+            ? `no answer within ${this.timeoutMs} ms`
+            : String((e as Error).message)
+        } — check the organization URL and that the Backstage backend can reach it.`,
+      );
+    }
+    const body = Buffer.from(await res.arrayBuffer());
+    if (res.ok) return body;
+    const raw = body.toString('utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      json = undefined;
+    }
+    throw azureDevOpsError({
+      status: res.status,
+      message: messageOf(json, raw),
+      method: 'GET',
+      url,
+    });
+  }
+
   /**
    * azure-devops-node-api answers a 404 on GET with `null`, dropping Azure
    * DevOps' message. On that (failure-only) path, ask once more with a plain

@@ -172,6 +172,8 @@ export async function pushCommit(
     oldObjectId: string;
     comment: string;
     changes: FileChange[];
+    /** Default: the identity that pushes. */
+    author?: { name?: string; email?: string };
   },
 ): Promise<string> {
   const push = await client.request<{
@@ -187,6 +189,9 @@ export async function pushCommit(
       commits: [
         {
           comment: options.comment,
+          ...(options.author
+            ? { author: { ...options.author, date: new Date().toISOString() } }
+            : {}),
           changes: options.changes.map(c => ({
             changeType: c.changeType,
             item: { path: c.path },
@@ -200,4 +205,52 @@ export async function pushCommit(
     },
   );
   return push.commits[0]?.commitId ?? push.refUpdates[0]?.newObjectId ?? '';
+}
+
+/** A repository named by its clone URL. */
+export interface RemoteRepository {
+  organizationUrl: string;
+  project: string;
+  repository: string;
+}
+
+/**
+ * Reads an Azure Repos clone URL: `https://dev.azure.com/{org}/{project}/_git/{repo}`
+ * (with or without `{org}@`), `https://{org}.visualstudio.com/{project}/_git/{repo}`,
+ * or an Azure DevOps Server `https://{host}/{collection path}/{project}/_git/{repo}`.
+ */
+export function parseRemoteUrl(remoteUrl: string): RemoteRepository {
+  let url: URL;
+  try {
+    url = new URL(remoteUrl);
+  } catch {
+    throw new InputError(
+      `remoteUrl '${remoteUrl}' is not a URL; use https://dev.azure.com/{organization}/{project}/_git/{repository}.`,
+    );
+  }
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const git = parts.indexOf('_git');
+  if (git < 1 || git !== parts.length - 2) {
+    throw new InputError(
+      `remoteUrl '${url.origin}${url.pathname}' is not an Azure Repos clone URL; use https://dev.azure.com/{organization}/{project}/_git/{repository}.`,
+    );
+  }
+  const project = parts[git - 1];
+  const collection = parts.slice(0, git - 1);
+  let host = url.host;
+  if (collection.length === 0 && host.endsWith('.visualstudio.com')) {
+    // The old URL form of an organization; the same organization answers on dev.azure.com.
+    collection.push(host.split('.')[0]);
+    host = 'dev.azure.com';
+  }
+  if (collection.length === 0) {
+    throw new InputError(
+      `remoteUrl '${url.origin}${url.pathname}' names no organization; use https://dev.azure.com/{organization}/{project}/_git/{repository}.`,
+    );
+  }
+  return {
+    organizationUrl: `${url.protocol}//${host}/${collection.map(encodeURIComponent).join('/')}`,
+    project,
+    repository: parts[git + 1],
+  };
 }

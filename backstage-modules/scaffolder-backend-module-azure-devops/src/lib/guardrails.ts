@@ -11,6 +11,8 @@ export const ACTION_IDS = [
   'azure:serviceconnection:create',
   'azure:variablegroup:create',
   'azure:pr:create',
+  'azure:repository:clone',
+  'azure:repository:push',
 ] as const;
 
 export const SERVICE_CONNECTION_SCOPES = [
