@@ -7,3 +7,9 @@ export { createVariableGroupCreateAction } from './createVariableGroup';
 export { createPullRequestCreateAction } from './createPullRequest';
 export { createRepositoryCloneAction } from './cloneRepository';
 export { createRepositoryPushAction } from './pushRepository';
+export {
+  addStagedoorTasks,
+  createPipelineAddTasksAction,
+  newPipelineFile,
+  type StagedoorTaskSettings,
+} from './addPipelineTasks';

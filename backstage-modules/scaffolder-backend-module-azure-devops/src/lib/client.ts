@@ -155,7 +155,7 @@ export class AzureDevOpsClient {
     });
   }
 
-  /** The bytes of a GET answer (file contents), with the same timeout and errors as {@link request}. */
+  /** The bytes of a GET answer (file contents), with the same timeout and errors as `request`. */
   async download(path: string): Promise<Buffer> {
     const url = this.url(path);
     let res: Response;
