@@ -16,6 +16,7 @@ import {
   createVariableGroupCreateAction,
 } from './actions';
 import { readScaffolderAzureDevOpsConfig } from './config';
+import { ActionMetrics } from './lib/metrics';
 
 /**
  * The ids `@backstage-community/plugin-scaffolder-backend-module-azure-devops`
@@ -62,12 +63,15 @@ export const scaffolderModuleStagedoorAzureDevOps = createBackendModule({
           createVariableGroupCreateAction(options),
           createPipelineAddTasksAction(),
         ];
+        const metrics = new ActionMetrics();
         scaffolder.addActions(
-          ...actions.filter(
-            a =>
-              options.registerCommunityActionIds ||
-              !COMMUNITY_ACTION_IDS.includes(a.id),
-          ),
+          ...actions
+            .filter(
+              a =>
+                options.registerCommunityActionIds ||
+                !COMMUNITY_ACTION_IDS.includes(a.id),
+            )
+            .map(a => metrics.instrument(a)),
         );
       },
     });
