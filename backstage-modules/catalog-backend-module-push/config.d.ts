@@ -1,8 +1,53 @@
-import { HumanDuration } from '@backstage/types';
+import { HumanDuration, JsonObject } from '@backstage/types';
 import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
 
 export interface Config {
   stagedoor?: {
+    /**
+     * The organisation's catalog rules, enforced on every push (a violating push answers `422`
+     * with the problems) and served read-only at `GET /api/catalog/stagedoor/v1/policy`, so
+     * the validate task and `stagedoor validate` enforce the same rules with the same
+     * messages. The same keys as `validate:` in a repository's `.stagedoor.yaml`.
+     */
+    policy?: {
+      /** Kinds allowed (case-insensitive); every kind when missing. */
+      allowedKinds?: string[];
+      /** Allowed `spec.lifecycle` values (rule `policy/lifecycle`). */
+      allowedLifecycles?: string[];
+      /** Tags every entity must carry (rule `policy/tag`). */
+      requiredTags?: string[];
+      /** Annotation keys every entity must carry (rule `policy/annotation`). */
+      requiredAnnotations?: string[];
+      /** Allowed `spec.type` values per kind, e.g. `Component: [service, website]` (rule `policy/type`). */
+      allowedTypes?: { [kind: string]: string[] };
+      /**
+       * Extra JSON Schemas (draft-07, over the whole entity) per kind and `spec.type`
+       * (rule `policy/schema`), e.g. services need `metadata.annotations['azure.com/resource-group']`.
+       */
+      schemas?: Array<{
+        /** The kind it applies to; every kind when missing. */
+        kind?: string;
+        /** The `spec.type` it applies to; every type when missing. */
+        type?: string;
+        /** Added to every problem it finds, e.g. why the rule exists. */
+        description?: string;
+        /** The JSON Schema. */
+        schema: JsonObject;
+      }>;
+      /** The organisation's own kinds, checked against their schema (rule `policy/kind-schema`). */
+      customKinds?: Array<{
+        /** The kind, e.g. `CostCenter`. */
+        kind: string;
+        /** Its apiVersion; any when missing. */
+        apiVersion?: string;
+        /** A JSON Schema over the whole entity; any shape when missing. */
+        schema?: JsonObject;
+      }>;
+      /** `spec.owner` must be an existing Group (rule `policy/owner`; looked up in the catalog). */
+      ownerMustBeGroup?: boolean;
+      /** Level per rule id (`error`, `warning`, `off`); the `policy/*` rules above are errors by default. */
+      rules?: { [rule: string]: 'error' | 'warning' | 'off' };
+    };
     /**
      * The Stagedoor catalog push API (`/api/catalog/stagedoor/v1/...`).
      * Without any `rules`, every push is denied.

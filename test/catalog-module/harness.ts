@@ -42,6 +42,8 @@ export interface PushBackendOptions {
   catalog?: Record<string, unknown>;
   /** `stagedoor.discovery` (off when absent). */
   discovery?: Record<string, unknown>;
+  /** `stagedoor.policy` (none when absent). */
+  policy?: Record<string, unknown>;
   /** `integrations`. */
   integrations?: Record<string, unknown>;
 }
@@ -75,6 +77,7 @@ export async function startPushBackend(
     reading: options.readingAllow,
     catalog: options.catalog as JsonObject | undefined,
     discovery: options.discovery as JsonObject | undefined,
+    policy: options.policy as JsonObject | undefined,
     integrations: options.integrations as JsonObject | undefined,
   });
   const { baseUrl } = backend;

@@ -1,6 +1,7 @@
 import type { Config } from '@backstage/config';
 import { readDurationFromConfig } from '@backstage/config';
 import type { HumanDuration } from '@backstage/types';
+import { parsePolicy, type ValidationPolicy } from '@stagedoor/common';
 
 /** One authorization rule of `stagedoor.push.rules`. */
 export interface PushRule {
@@ -26,6 +27,18 @@ export interface PushConfig {
   maxConcurrentPushes: number;
   /** Per-principal limit on `POST /push`; none when undefined. */
   rateLimit?: { requestsPerMinute: number };
+  /** The organisation's validation policy (`stagedoor.policy`), enforced on every push. */
+  policy?: ValidationPolicy;
+}
+
+/** Reads `stagedoor.policy`; throws at start-up naming the offending key. */
+function readPolicy(root: Config): ValidationPolicy | undefined {
+  if (!root.has('stagedoor.policy')) return undefined;
+  try {
+    return parsePolicy(root.get('stagedoor.policy'), 'stagedoor.policy');
+  } catch (e) {
+    throw new Error(`Invalid config: ${(e as Error).message}`);
+  }
 }
 
 const DEFAULT_DENIED_KINDS = ['user', 'group'];
@@ -51,6 +64,7 @@ export function readPushConfig(root: Config): PushConfig {
       rules: [],
       reconcileFrequency: { minutes: 5 },
       maxConcurrentPushes: 4,
+      policy: readPolicy(root),
     };
   }
   const rules = (config.getOptionalConfigArray('rules') ?? []).map(
@@ -93,5 +107,6 @@ export function readPushConfig(root: Config): PushConfig {
           ),
         }
       : undefined,
+    policy: readPolicy(root),
   };
 }

@@ -4,61 +4,9 @@ import {
   parsePolicyFile,
   type Problem,
   type ValidateOptions,
-  type ValidationPolicy,
   validateCatalogFiles,
 } from '@stagedoor/common';
-
-/** The seed's rules: the cost plugin needs the resource group of every service. */
-export const ORG_POLICY: ValidationPolicy = {
-  allowedTypes: { Component: ['service', 'website', 'library'] },
-  schemas: [
-    {
-      kind: 'Component',
-      type: 'service',
-      description: 'the cost plugin reads it',
-      schema: {
-        type: 'object',
-        required: ['metadata'],
-        properties: {
-          metadata: {
-            type: 'object',
-            required: ['annotations'],
-            properties: {
-              annotations: {
-                type: 'object',
-                required: ['azure.com/resource-group'],
-                properties: {
-                  'azure.com/resource-group': {
-                    type: 'string',
-                    pattern: '^rg-',
-                  },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-  ],
-  customKinds: [
-    {
-      kind: 'CostCenter',
-      apiVersion: 'acme.com/v1',
-      schema: {
-        type: 'object',
-        required: ['spec'],
-        properties: {
-          spec: {
-            type: 'object',
-            required: ['code'],
-            properties: { code: { type: 'string', pattern: '^CC-[0-9]+$' } },
-          },
-        },
-      },
-    },
-  ],
-  ownerMustBeGroup: true,
-};
+import { ORG_POLICY } from '../../fixtures/orgPolicy';
 
 const service = (
   name: string,

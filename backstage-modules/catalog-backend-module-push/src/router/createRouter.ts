@@ -112,9 +112,6 @@ export function createRouter(options: RouterOptions): express.Router {
     },
   );
 
-  // Read-only views. Signed-in users (the Delivery card and page) read every source: the
-  // same provenance and processing errors the catalog API already shows them. Services read
-  // only the sources a push rule lets them push.
   // The organisation's validation policy (`stagedoor.policy`), read-only: the validate task
   // and `stagedoor validate` fetch it so they enforce the same rules as this push route.
   api.get('/policy', async (req, res) => {
@@ -123,6 +120,9 @@ export function createRouter(options: RouterOptions): express.Router {
     res.json(body);
   });
 
+  // Read-only views. Signed-in users (the Delivery card and page) read every source: the
+  // same provenance and processing errors the catalog API already shows them. Services read
+  // only the sources a push rule lets them push.
   api.get('/sources', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['user'] });
     const project =

@@ -122,3 +122,8 @@ export interface ValidateOptions {
   /** Files larger than this many bytes are rejected without parsing. Default 5 MiB. */
   maxFileBytes?: number;
 }
+
+/** Answer of `GET /api/catalog/stagedoor/v1/policy`: the organisation's policy, if any. */
+export interface PolicyResponse {
+  policy: ValidationPolicy | null;
+}

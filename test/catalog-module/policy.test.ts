@@ -1,0 +1,156 @@
+import { strict as assert } from 'node:assert';
+import {
+  type Problem,
+  parsePolicy,
+  validateCatalogFiles,
+} from '@stagedoor/common';
+import { ORG_POLICY } from '../fixtures/orgPolicy';
+import {
+  eventually,
+  pushBody,
+  type PushBackend,
+  startPushBackend,
+} from './harness';
+
+const service = (name: string, spec: string, annotations = '') =>
+  `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\n${annotations}spec:\n  ${spec}\n`;
+const RG = '  annotations:\n    azure.com/resource-group: rg-shop\n';
+
+/** The same files through the push route and through the engine the validate task runs. */
+const VIOLATIONS: Record<string, string> = {
+  'no-rg.yaml': service(
+    'no-rg',
+    'type: service\n  lifecycle: production\n  owner: team-live',
+  ),
+  'batch.yaml': service(
+    'batch',
+    'type: batch-job\n  lifecycle: production\n  owner: team-live',
+    RG,
+  ),
+  'user-owner.yaml': service(
+    'user-owner',
+    'type: service\n  lifecycle: production\n  owner: user:jdoe',
+    RG,
+  ),
+  'gone.yaml': service(
+    'gone',
+    'type: service\n  lifecycle: production\n  owner: team-gone',
+    RG,
+  ),
+  'cost.yaml':
+    'apiVersion: acme.com/v1\nkind: CostCenter\nmetadata:\n  name: cc-1\nspec:\n  code: "42"\n',
+  // An unreadable placeholder is never reported as a wrong value.
+  'placeholder.yaml': service(
+    'placeholder',
+    'type: service\n  lifecycle: production\n  owner: team-live',
+    '  annotations:\n    azure.com/resource-group:\n      $text: ./rg.txt\n',
+  ),
+};
+
+const brief = (problems: Problem[]) =>
+  problems
+    .filter(p => p.severity === 'error')
+    .map(p => `${p.file}:${p.line}:${p.column} ${p.rule} ${p.message}`)
+    .sort();
+
+/**
+ * The organisation's policy in Backstage config (`stagedoor.policy`): served read-only to the
+ * tasks, and enforced on every push with the engine's own messages.
+ */
+describe("the Stagedoor push module: the organisation's policy", function () {
+  this.timeout(120_000);
+  let backend: PushBackend;
+
+  before(async () => {
+    backend = await startPushBackend({
+      policy: ORG_POLICY as Record<string, unknown>,
+      push: {
+        rules: [
+          {
+            principals: ['pipeline'],
+            sources: ['contoso/shop/org'],
+            kinds: ['*'],
+          },
+          { principals: ['pipeline'], sources: ['**'] },
+        ],
+      },
+    });
+    const org = await backend.push(
+      pushBody('org', {
+        'groups.yaml':
+          'apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-live\nspec:\n  type: team\n  children: []\n',
+      }),
+    );
+    assert.equal(org.status, 200, JSON.stringify(org.body));
+    await eventually(async () => {
+      const res = await backend.get(
+        '/entities/by-name/group/default/team-live',
+      );
+      return res.status === 200 ? true : undefined;
+    }, 'group:team-live in the catalog');
+  });
+  after(async () => {
+    await backend?.stop();
+  });
+
+  it('serves the policy read-only to the tasks', async () => {
+    const res = await backend.get('/stagedoor/v1/policy');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body, {
+      policy: parsePolicy(ORG_POLICY, 'stagedoor.policy'),
+    });
+    const anonymous = await backend.get('/stagedoor/v1/policy', null as never);
+    assert.equal(anonymous.status, 401);
+  });
+
+  it('rejects a violating push with the problems, in the same words as the validate task', async () => {
+    const res = await backend.push(pushBody('shop', VIOLATIONS));
+    assert.equal(res.status, 422, JSON.stringify(res.body));
+    assert.equal(res.body.error.name, 'UnprocessableEntitiesError');
+    const pushed = brief(res.body.error.problems);
+    // What the validate task says with the same policy, with the live catalog consulted.
+    const task = brief(
+      validateCatalogFiles(
+        Object.entries(VIOLATIONS).map(([path, content]) => ({
+          path,
+          content,
+        })),
+        {
+          policy: ORG_POLICY,
+          knownEntityRefs: new Set(['group:default/team-live']),
+        },
+      ).problems,
+    );
+    assert.deepEqual(pushed, task);
+    assert.deepEqual(
+      pushed.map(p => p.split(' ').slice(0, 2).join(' ')),
+      [
+        'batch.yaml:8:9 policy/type',
+        'cost.yaml:6:9 policy/kind-schema',
+        'gone.yaml:10:10 policy/owner',
+        'no-rg.yaml:4:3 policy/schema',
+        'user-owner.yaml:10:10 policy/owner',
+      ].sort(),
+    );
+  });
+
+  it('accepts what the policy allows', async () => {
+    const res = await backend.push(
+      pushBody('shop', {
+        'catalog-info.yaml': service(
+          'payments',
+          'type: service\n  lifecycle: production\n  owner: team-live',
+          RG,
+        ),
+        'cost.yaml':
+          'apiVersion: acme.com/v1\nkind: CostCenter\nmetadata:\n  name: cc-1\nspec:\n  code: CC-42\n',
+      }),
+      { dryRun: true },
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.added.sort(), [
+      'component:default/payments',
+      'costcenter:default/cc-1',
+    ]);
+  });
+});
