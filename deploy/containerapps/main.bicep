@@ -62,6 +62,9 @@ param maxReplicas int = 4
 @description('Concurrent HTTP requests per replica before Container Apps adds one.')
 param concurrentRequestsPerReplica int = 50
 
+@description('Resource id of an existing action group the alert rules notify; empty: alerts show in the portal only.')
+param alertActionGroupId string = ''
+
 var acrPull = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 
@@ -140,6 +143,16 @@ module techdocs 'modules/techdocs-storage.bicep' = {
   }
 }
 
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    namePrefix: namePrefix
+    workspaceId: logs.id
+    actionGroupId: alertActionGroupId
+  }
+}
+
 module app 'modules/containerapp.bicep' = {
   name: 'containerapp'
   params: {
@@ -178,6 +191,8 @@ module app 'modules/containerapp.bicep' = {
       { name: 'TECHDOCS_STORAGE_ACCOUNT', value: techdocs.outputs.accountName }
       { name: 'TECHDOCS_CONTAINER_NAME', value: techdocs.outputs.containerName }
       { name: 'NODE_OPTIONS', value: '--max-old-space-size=1536' }
+      // OpenTelemetry traces and metrics to Application Insights (backend src/instrumentation.js).
+      { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: monitoring.outputs.connectionString }
     ]
     secretNames: [
       'auth-microsoft-client-secret'
