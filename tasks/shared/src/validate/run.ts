@@ -19,7 +19,7 @@ import {
   skippedSkeletonsLine,
   type DiscoveredFile,
 } from './discover';
-import { cachedExists } from './fileExists';
+import { cachedExists, repoFileReader } from './fileExists';
 import { markdownSummary, summaryLine } from './format';
 import {
   CatalogFileCheckers,
@@ -101,6 +101,32 @@ function readPolicy(
   );
 }
 
+/** The organisation's policy from Backstage; undefined (with a warning) when it cannot be read. */
+async function serverPolicy(
+  connection: BackstageConnection,
+  options: ValidateRunOptions,
+  reporter: Reporter,
+): Promise<ValidationPolicy | undefined> {
+  try {
+    const { fetchServerPolicy } = await import('./serverPolicy.js');
+    const policy = await fetchServerPolicy(connection, reporter, {
+      timeoutMs: options.lookupTimeoutMs,
+      client: options.lookupClient,
+    });
+    reporter.info(
+      policy
+        ? `Using the organisation's policy from ${connection.url} (stagedoor.policy).`
+        : `${connection.url} has no organisation policy (stagedoor.policy); using the repository's policy file, if any.`,
+    );
+    return policy;
+  } catch (error) {
+    reporter.warn(
+      `Could not read the organisation's policy from ${connection.url} (${error instanceof Error ? error.message : String(error)}); using the repository's policy file, if any.`,
+    );
+    return undefined;
+  }
+}
+
 /**
  * Finds the files and checks each on its own (the engine's first phase). Workers, when the
  * count calls for them, start as soon as the patterns matched, so they load while the files
@@ -165,19 +191,25 @@ export async function runValidate(
   const root = resolve(options.root);
   const patterns = catalogPatterns(root, options.patterns ?? []);
   const fromFile = readPolicy(root, options.policyFile);
+  // One policy, two enforcers: with a Backstage connection, the organisation's policy the push
+  // route enforces (stagedoor.policy) replaces the repository's policy file.
+  const fromServer = options.backstage
+    ? await serverPolicy(options.backstage, options, reporter)
+    : undefined;
+  const basePolicy = fromServer ?? fromFile.policy;
   const pick = (input: string[] | undefined, file: string[] | undefined) =>
     input?.length ? input : file;
   const policy: ValidationPolicy = {
-    ...fromFile.policy,
-    allowedKinds: pick(options.allowedKinds, fromFile.policy.allowedKinds),
+    ...basePolicy,
+    allowedKinds: pick(options.allowedKinds, basePolicy.allowedKinds),
     allowedLifecycles: pick(
       options.allowedLifecycles,
-      fromFile.policy.allowedLifecycles,
+      basePolicy.allowedLifecycles,
     ),
-    requiredTags: pick(options.requiredTags, fromFile.policy.requiredTags),
+    requiredTags: pick(options.requiredTags, basePolicy.requiredTags),
     requiredAnnotations: pick(
       options.requiredAnnotations,
-      fromFile.policy.requiredAnnotations,
+      basePolicy.requiredAnnotations,
     ),
   };
   const strict = options.strict || fromFile.strict || false;
@@ -187,6 +219,7 @@ export async function runValidate(
     strict,
     policy,
     fileExists: cachedExists(p => existsSync(join(root, p))),
+    readFile: repoFileReader(root),
   };
   const searched = patterns?.length ? patterns : DEFAULT_CATALOG_PATTERNS;
   const { files, checks } = await findAndCheck(

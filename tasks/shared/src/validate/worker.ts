@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { checkCatalogFiles } from '@stagedoor/common';
-import { cachedExists } from './fileExists';
+import { cachedExists, repoFileReader } from './fileExists';
 import type { WorkerData, WorkerReply, WorkerRequest } from './parallel';
 
 if (!isMainThread && parentPort) {
@@ -16,6 +16,7 @@ if (!isMainThread && parentPort) {
   const options = {
     ...data.options,
     fileExists: cachedExists(p => existsSync(join(data.root, p))),
+    readFile: repoFileReader(data.root),
   };
   port.on('message', (request: WorkerRequest) => {
     let reply: WorkerReply;
