@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
-import type { Entity } from '@backstage/catalog-model';
 import type { AzureDevOpsCredentialsProvider } from '@backstage/integration';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -12,9 +10,8 @@ import {
   sourceKeyOf,
 } from '@stagedoor/common';
 import type { PushStore } from '../database/PushStore';
-import type { EntityRow, SourceRow } from '../database/tables';
 import type { StagedoorPushEntityProvider } from '../providers/StagedoorPushEntityProvider';
-import { type DesiredEntity, withProvenance } from '../service/entities';
+import type { DesiredEntity } from '../service/entities';
 import { checkCatalogOwnership } from '../service/ownership';
 import {
   AzureDevOpsDiscoveryClient,
@@ -33,6 +30,7 @@ import {
   type RepositoryState,
 } from './DiscoveryStore';
 import { entitiesOfFiles, placeholderEntity } from './entities';
+import { saveDiscoveredSource } from './saveDiscoveredSource';
 
 /** Everything discovery needs, built once in the module's init. */
 export interface DiscoveryServiceOptions {
@@ -321,7 +319,15 @@ export class DiscoveryService {
             desired = undefined;
           }
         }
-        if (desired) await this.save(source, sourceKey, desired, current);
+        if (desired)
+          await saveDiscoveredSource(
+            this.options.store,
+            this.options.provider,
+            source,
+            sourceKey,
+            desired,
+            current,
+          );
         return 'read' as const;
       },
     );
@@ -393,83 +399,6 @@ export class DiscoveryService {
     }));
   }
 
-  /** Stores the source as discovery's and applies the difference, like a push (store first, then apply). */
-  private async save(
-    source: PushSource,
-    sourceKey: string,
-    desired: DesiredEntity[],
-    current: SourceRow | undefined,
-  ): Promise<void> {
-    const { store, provider } = this.options;
-    const contentHash = `discovery:${createHash('sha256')
-      .update(JSON.stringify(desired.map(d => [d.ref, d.contentHash]).sort()))
-      .digest('hex')
-      .slice(0, 40)}`;
-    const caughtUp =
-      !current || current.applied_generation === current.generation;
-    if (current?.content_hash === contentHash && caughtUp) return;
-    const previous = new Map(
-      (await store.getEntities(sourceKey)).map(r => [r.entity_ref, r]),
-    );
-    const rows: EntityRow[] = desired.map(d => {
-      const before = previous.get(d.ref);
-      const changed = !before || before.content_hash !== d.contentHash;
-      return {
-        entity_ref: d.ref,
-        source_key: sourceKey,
-        location_key: d.locationKey,
-        entity: changed
-          ? JSON.stringify(withProvenance(d.entity, sourceKey, source))
-          : before.entity,
-        content_hash: d.contentHash,
-        commit: changed ? source.commit : before.commit,
-      };
-    });
-    const wanted = new Set(rows.map(r => r.entity_ref));
-    const pendingBefore: string[] =
-      current && !caughtUp ? JSON.parse(current.pending_removals) : [];
-    const removals = [
-      ...new Set([...pendingBefore, ...previous.keys()]),
-    ].filter(r => !wanted.has(r));
-    const generation = (current?.generation ?? 0) + 1;
-    await store.transaction(trx =>
-      store.saveState(
-        trx,
-        {
-          source_key: sourceKey,
-          organization_url: source.organizationUrl,
-          project: source.project,
-          repository_name: source.repositoryName,
-          repository_id: source.repositoryId ?? null,
-          branch: source.branch,
-          commit: source.commit,
-          build_id: null,
-          build_url: null,
-          commit_time: null,
-          content_hash: contentHash,
-          pushed_by: DISCOVERY_SUBJECT,
-          pushed_at: new Date(),
-          generation,
-          applied_generation: current?.applied_generation ?? 0,
-          pending_removals: JSON.stringify(removals),
-        },
-        rows,
-      ),
-    );
-    const toApply = rows.filter(r => {
-      const before = previous.get(r.entity_ref);
-      return !caughtUp || !before || before.content_hash !== r.content_hash;
-    });
-    await provider.applyDelta(
-      toApply.map(r => ({
-        entity: JSON.parse(r.entity) as Entity,
-        locationKey: r.location_key,
-      })),
-      removals,
-    );
-    await store.markApplied(sourceKey, generation);
-  }
-
   /**
    * Lets a push of `sourceKey` take its repository over: removes what discovery stored
    * for the repository under other branches, so the push neither conflicts with nor
@@ -496,7 +425,9 @@ export class DiscoveryService {
     {
       const current = await this.options.store.getSource(sourceKey);
       if (!current || current.pushed_by !== DISCOVERY_SUBJECT) return;
-      await this.save(
+      await saveDiscoveredSource(
+        this.options.store,
+        this.options.provider,
         {
           organizationUrl: current.organization_url,
           project: current.project,
