@@ -22,9 +22,13 @@ import stagedoorPush from '@stagedoor/plugin-catalog-backend-module-push';
 import stagedoorAzureDevOps from '@stagedoor/plugin-scaffolder-backend-module-azure-devops';
 import stagedoorAzureCost from '@stagedoor/plugin-azure-cost-backend';
 import { catalogReadiness } from './catalogReadiness';
+import { databaseStartupGate } from './databaseStartupGate';
 import startupBanner from './startupBanner';
 
 const backend = createBackend();
+
+// On PostgreSQL, replicas start (and run their migrations) one at a time.
+backend.add(databaseStartupGate);
 
 backend.add(authPlugin);
 // Each provider is active only where auth.providers configures it: guest in
@@ -61,4 +65,12 @@ backend.add(appPlugin);
 
 backend.add(startupBanner);
 
-backend.start();
+// Exit when start-up fails (a plugin or module threw): left running, the process stays live
+// but never ready and nothing restarts it; exiting lets the orchestrator restart it. Backstage
+// has already logged the failing plugin's error with its stack; this adds one line.
+backend.start().catch((error: unknown) => {
+  console.error(
+    `Backend startup failed, exiting: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
+});

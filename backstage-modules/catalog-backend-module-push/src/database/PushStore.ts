@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
-import {
-  type DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import type { DatabaseService } from '@backstage/backend-plugin-api';
+import { migrateToLatest } from './migrate';
 import {
   ENTITIES_TABLE,
   type EntityRow,
-  MIGRATIONS_TABLE,
   PROCESSING_ERRORS_TABLE,
   type ProcessingErrorRow,
   SOURCES_TABLE,
@@ -18,11 +15,6 @@ import {
  * package's own `knex` copy (used for nothing but migrations at runtime) cannot disagree.
  */
 type Knex = Awaited<ReturnType<DatabaseService['getClient']>>;
-
-const migrationsDir = resolvePackagePath(
-  '@stagedoor/plugin-catalog-backend-module-push',
-  'migrations',
-);
 
 /** Namespace of Stagedoor's PostgreSQL advisory locks (first half of the two-int key). */
 const ADVISORY_LOCK_NAMESPACE = 0x57a9e;
@@ -45,12 +37,7 @@ export class PushStore {
 
   static async create(database: DatabaseService): Promise<PushStore> {
     const knex = await database.getClient();
-    if (!database.migrations?.skip) {
-      await knex.migrate.latest({
-        directory: migrationsDir,
-        tableName: MIGRATIONS_TABLE,
-      });
-    }
+    if (!database.migrations?.skip) await migrateToLatest(knex);
     return new PushStore(knex);
   }
 
