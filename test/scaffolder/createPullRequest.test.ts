@@ -169,6 +169,10 @@ describe('azure:pr:create', () => {
       logs.join('\n'),
       /would commit edit \/azure-pipelines.yml, add \/catalog-info.yaml, add \/docs\/index.md to backstage\/onboard/,
     );
+    assert.match(
+      logs.join('\n'),
+      /\/azure-pipelines.yml would change:\n- steps: \[\]\n\+ steps:/,
+    );
   });
 
   it('opens a pull request from an existing branch with the community inputs, and explains a missing one', async () => {

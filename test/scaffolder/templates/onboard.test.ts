@@ -255,6 +255,13 @@ describe('onboard-repository template through the real scaffolder', function () 
       log,
       /would commit edit \/azure-pipelines.yml, add \/catalog-info.yaml, add \/docs\/index.md, add \/mkdocs.yml to backstage\/onboard/,
     );
+    // The dry run shows the edit of the pipeline file: only added lines.
+    const diff = /\/azure-pipelines.yml would change:\n((?:[+-] .*\n?)+)/.exec(
+      log,
+    )?.[1];
+    assert.ok(diff, log);
+    assert.match(diff, /^\+ {3}- task: BackstageCatalogValidate@1$/m);
+    assert.doesNotMatch(diff, /^- /m, 'no line of the file is removed');
     const writes = fake.requests
       .slice(before)
       .filter(r => r.method !== 'GET' && r.method !== 'OPTIONS');

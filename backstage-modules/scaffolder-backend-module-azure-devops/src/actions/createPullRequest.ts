@@ -16,6 +16,7 @@ import {
   ZERO_COMMIT,
   branchHead,
   fullRef,
+  lineDiff,
   listFiles,
   planChanges,
   pushCommit,
@@ -238,6 +239,16 @@ export function createPullRequestCreateAction(
       const changedFiles = changes.map(c => c.path);
 
       if (ctx.isDryRun) {
+        // What the pull request would change: the changed lines of edited files.
+        for (const change of changes.filter(c => c.changeType === 'edit')) {
+          const base = sourceHead ? sourceRef : targetRef;
+          const before = await client.download(
+            `${encodeURIComponent(project.name)}/_apis/git/repositories/${repo.id}/items?path=${encodeURIComponent(change.path)}&download=true&versionDescriptor.version=${encodeURIComponent(shortRef(base))}&versionDescriptor.versionType=branch`,
+          );
+          ctx.logger.info(
+            `Dry run: ${change.path} would change:\n${lineDiff(before.toString('utf8'), change.content.toString('utf8')).join('\n')}`,
+          );
+        }
         ctx.logger.info(
           `Dry run: would ${changes.length ? `commit ${changes.map(c => `${c.changeType} ${c.path}`).join(', ')} to ${shortRef(sourceRef)}` : `commit nothing to ${shortRef(sourceRef)}`} and open a pull request '${input.title}' into ${shortRef(targetRef)} of ${repo.name}.`,
         );

@@ -254,3 +254,49 @@ export function parseRemoteUrl(remoteUrl: string): RemoteRepository {
     repository: parts[git + 1],
   };
 }
+
+/** Lines compared at most per file by {@link lineDiff}; larger files are summarised. */
+const MAX_DIFF_LINES = 2000;
+
+/**
+ * The changed lines between two texts (`- old`, `+ new`, in order, no context),
+ * from a longest common subsequence of lines — what a dry run shows of an edit.
+ */
+export function lineDiff(before: string, after: string): string[] {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  if (a.length > MAX_DIFF_LINES || b.length > MAX_DIFF_LINES) {
+    return [
+      `(${a.length} lines before, ${b.length} after; too long to compare)`,
+    ];
+  }
+  // lcs[i][j]: length of the longest common subsequence of a[i..] and b[j..].
+  const lcs = Array.from({ length: a.length + 1 }, () =>
+    new Array<number>(b.length + 1).fill(0),
+  );
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      lcs[i][j] =
+        a[i] === b[j]
+          ? lcs[i + 1][j + 1] + 1
+          : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      i++;
+      j++;
+    } else if (
+      i < a.length &&
+      (j === b.length || lcs[i + 1][j] >= lcs[i][j + 1])
+    ) {
+      out.push(`- ${a[i++]}`);
+    } else {
+      out.push(`+ ${b[j++]}`);
+    }
+  }
+  return out;
+}
