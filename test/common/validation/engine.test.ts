@@ -289,6 +289,11 @@ describe('the validation engine', () => {
         ),
       ).problems.map(p => p.rule);
       assert.deepEqual(rules, ['catalog/field-format', 'catalog/field-format']);
+      // A malformed namespace: the references defaulting to it are not reported on top.
+      const namespace = check(
+        component('x', undefined, '  namespace: Bad_NS\n'),
+      ).problems.map(p => p.rule);
+      assert.deepEqual(namespace, ['catalog/field-format']);
       // A spec of the wrong shape: no relation problems read from it.
       const shape = check(
         component('x', 'type: service\n  lifecycle: 1\n  owner: [1]'),

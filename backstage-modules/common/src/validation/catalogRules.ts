@@ -425,6 +425,10 @@ export function checkWithCatalogRules(
     }
   }
   relations(entity, out);
-  out.complete = true;
+  // References default to the entity's namespace: with a malformed one, every reference
+  // would look malformed too (no cascade of ref/invalid-name).
+  out.complete = !out.problems.some(
+    p => p.path[0] === 'metadata' && p.path[1] === 'namespace',
+  );
   return out;
 }
