@@ -1,10 +1,13 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type BackendApp,
+  backendDir,
   DEV_TOKEN,
   eventually,
+  freePort,
   startBackendApp,
 } from '../fixtures/backendApp';
 
@@ -336,5 +339,105 @@ describe('the baseline backend with OpenTelemetry (an OTLP/HTTP receiver in the 
       'health probes are not traced',
     );
     assert.ok(receiver.contentTypes.has('application/json'));
+  });
+});
+
+describe('the baseline backend with a Prometheus scrape endpoint (OTEL_METRICS_EXPORTER=prometheus)', function () {
+  this.timeout(240_000);
+  let app: BackendApp | undefined;
+  let metricsUrl: string;
+
+  before(async () => {
+    const port = await freePort();
+    metricsUrl = `http://127.0.0.1:${port}/metrics`;
+    app = await startBackendApp({
+      nodeArgs: ['--require', './src/instrumentation.js'],
+      env: {
+        OTEL_METRICS_EXPORTER: 'prometheus',
+        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      },
+      timeoutMs: 180_000,
+    });
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it('serves the push metrics on the scrape endpoint, and sends no traces anywhere', async () => {
+    const malformed = await fetch(
+      `${app!.baseUrl}/api/catalog/stagedoor/v1/push`,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${DEV_TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body: '{"source": ',
+      },
+    );
+    assert.equal(malformed.status, 400);
+    const text = await eventually(
+      async () => {
+        const res = await fetch(metricsUrl);
+        const body = await res.text();
+        return /^stagedoor_push_requests_total\{[^}]*stagedoor_push_outcome="rejected"[^}]*error_type="InputError"[^}]*\} 1$/m.test(
+          body,
+        )
+          ? body
+          : undefined;
+      },
+      30_000,
+      'stagedoor_push_requests_total on the scrape endpoint',
+    );
+    assert.match(text, /^# TYPE stagedoor_push_requests_total counter$/m);
+    assert.match(
+      app!.output(),
+      /OpenTelemetry: exporting telemetry of stagedoor-backstage to a Prometheus endpoint/,
+    );
+    // Prometheus only: the traces exporter is off, so nothing retries localhost:4318.
+    assert.doesNotMatch(app!.output(), /ECONNREFUSED.*4318/);
+  });
+});
+
+describe('src/instrumentation.js without an exporter configured', () => {
+  /** The OpenTelemetry SDK packages a node process with the file loaded has in its module cache. */
+  function sdkModulesLoaded(env: Record<string, string>): string[] {
+    const script =
+      'console.log(JSON.stringify([...new Set(Object.keys(require.cache).map(f => (/node_modules[\\\\/](@opentelemetry[\\\\/][^\\\\/]+|@azure[\\\\/]monitor-opentelemetry)/.exec(f) || [])[1]).filter(Boolean))]))';
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k]) =>
+          !k.startsWith('OTEL_') &&
+          k !== 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+      ),
+    );
+    const out = execFileSync(
+      process.execPath,
+      ['--require', './src/instrumentation.js', '-e', script],
+      { cwd: backendDir, env: { ...clean, ...env }, encoding: 'utf8' },
+    );
+    return JSON.parse(out.trim().split('\n').pop()!) as string[];
+  }
+
+  it('loads no OpenTelemetry SDK at all', () => {
+    assert.deepEqual(sdkModulesLoaded({}), []);
+    assert.deepEqual(
+      sdkModulesLoaded({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+        OTEL_SDK_DISABLED: 'true',
+      }),
+      [],
+    );
+  });
+
+  it('loads the SDK once an exporter is configured', () => {
+    const loaded = sdkModulesLoaded({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+    });
+    assert.ok(
+      loaded.some(m => m.endsWith('sdk-node')),
+      loaded.join(),
+    );
   });
 });
