@@ -30,6 +30,9 @@ const sources = [
   join(app, 'package.json'),
   join(root, 'backstage-modules/plugin-delivery/src'),
   join(root, 'backstage-modules/plugin-delivery/package.json'),
+  join(root, 'backstage-modules/plugin-azure-cost/src'),
+  join(root, 'backstage-modules/plugin-azure-cost/package.json'),
+  join(root, 'backstage-modules/plugin-azure-cost-common/src'),
   join(root, 'package-lock.json'),
 ];
 

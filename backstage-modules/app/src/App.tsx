@@ -8,6 +8,7 @@ import orgPlugin from '@backstage/plugin-org/alpha';
 import scaffolderPlugin from '@backstage/plugin-scaffolder/alpha';
 import techdocsPlugin from '@backstage/plugin-techdocs/alpha';
 import userSettingsPlugin from '@backstage/plugin-user-settings/alpha';
+import azureCostPlugin from '@stagedoor/plugin-azure-cost';
 import deliveryPlugin from '@stagedoor/plugin-delivery';
 
 /** The sign-in page: guest in development, Microsoft Entra ID only in production. */
@@ -33,6 +34,7 @@ export default createApp({
     apiDocsPlugin,
     userSettingsPlugin,
     deliveryPlugin,
+    azureCostPlugin,
     signInModule,
   ],
 });
