@@ -13,8 +13,8 @@ export interface Config {
        * registers (`azure:pipeline:create`, `azure:pipeline:run`,
        * `azure:pipeline:permit`, `azure:pr:create`, `azure:repository:clone`,
        * `azure:repository:push`). Set `false` while both
-       * modules are in one backend (the scaffolder refuses to start when two
-       * modules register one id); the community module then serves those ids and
+       * modules are in one backend (otherwise this module refuses to start,
+       * naming this setting); the community module then serves those ids and
        * Stagedoor only adds the others. Remove the community module and this
        * setting to move templates over to Stagedoor's actions, which accept the
        * community inputs unchanged.

@@ -31,6 +31,11 @@ export const COMMUNITY_ACTION_IDS: string[] = [
   'azure:repository:push',
 ];
 
+/** The module id of the community module in the scaffolder plugin. */
+const COMMUNITY_MODULE_ID = 'azure-devops';
+
+const COMMUNITY_CONFLICT = `Both @stagedoor/plugin-scaffolder-backend-module-azure-devops and the scaffolder module '${COMMUNITY_MODULE_ID}' (@backstage-community/plugin-scaffolder-backend-module-azure-devops) are installed, and both register ${COMMUNITY_ACTION_IDS.join(', ')}. Remove one of the two backend.add(...) lines (Stagedoor's actions accept the community inputs), or set stagedoor.scaffolder.registerCommunityActionIds: false to leave these ids to the community module.`;
+
 /**
  * The Stagedoor Azure DevOps actions for the scaffolder plugin.
  *
@@ -44,14 +49,22 @@ export const scaffolderModuleStagedoorAzureDevOps = createBackendModule({
       deps: {
         config: coreServices.rootConfig,
         auditor: coreServices.auditor,
+        instanceMetadata: coreServices.rootInstanceMetadata,
         scaffolder: scaffolderActionsExtensionPoint,
       },
-      async init({ config, auditor, scaffolder }) {
+      async init({ config, auditor, instanceMetadata, scaffolder }) {
         const options = {
           integrations: ScmIntegrations.fromConfig(config),
           ...readScaffolderAzureDevOpsConfig(config),
           auditor,
         };
+        if (options.registerCommunityActionIds) {
+          const plugins = await instanceMetadata.getInstalledPlugins();
+          const community = plugins
+            .find(p => p.pluginId === 'scaffolder')
+            ?.modules.some(m => m.moduleId === COMMUNITY_MODULE_ID);
+          if (community) throw new Error(COMMUNITY_CONFLICT);
+        }
         const actions = [
           createPipelineCreateAction(options),
           createPipelineRunAction(options),
