@@ -1,23 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:https';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeEntra, type FakeEntra } from '../fixtures/entra';
-import {
-  startFakeCostManagement,
-  type FakeCostManagement,
-  type FixtureCost,
+import type {
+  FakeCostManagement,
+  FixtureCost,
 } from '../fixtures/cost-management';
+import type { FakeEntra } from '../fixtures/entra';
+import { startAzureFakes, type AzureFakes } from './fakes';
 import { ALICE, BOB, as, readJson } from './backend';
 import { SUBSCRIPTION, writeEntities } from './entities';
-
-const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
-const APP = {
-  clientId: '0a6c1f5e-4444-4c3b-9d7e-5f0c2a1b3c4d',
-  objectId: '9f1e2d3c-4444-4b5a-8c7d-6e5f4a3b2c1d',
-};
 
 const day = (ago: number) =>
   new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
@@ -50,29 +41,6 @@ const expected = (rows: FixtureCost[]) =>
     rows.filter(c => c.date >= day(29)).reduce((n, c) => n + c.cost, 0) * 100,
   ) / 100;
 
-function oidcToken(entra: FakeEntra, serviceConnectionId: string) {
-  const url = new URL(entra.oidcRequestUri);
-  url.searchParams.set('api-version', '7.1');
-  url.searchParams.set('serviceConnectionId', serviceConnectionId);
-  return new Promise<string>((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        ca: entra.caPem,
-        headers: { authorization: `Bearer ${entra.systemAccessToken}` },
-      },
-      res => {
-        let text = '';
-        res.on('data', c => (text += c));
-        res.on('end', () => resolve(JSON.parse(text).oidcToken));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /**
  * The plugin against a fake Cost Management Query API that validates every body
  * against the specification, with a token from @azure/identity's workload identity
@@ -81,6 +49,7 @@ function oidcToken(entra: FakeEntra, serviceConnectionId: string) {
  */
 describe('Azure cost plugin (Cost Management API, workload identity)', function () {
   this.timeout(240_000);
+  let fakes: AzureFakes;
   let entra: FakeEntra;
   let cm: FakeCostManagement;
   let child: ChildProcess;
@@ -89,13 +58,8 @@ describe('Azure cost plugin (Cost Management API, workload identity)', function 
   const fixture: Record<string, FixtureCost[]> = {};
 
   before(async () => {
-    entra = await startFakeEntra();
-    entra.registerApp({
-      tenantId: TENANT,
-      ...APP,
-      federatedSubject: entra.subjectFor('aks-backstage'),
-    });
-    cm = await startFakeCostManagement({ entra, tenantId: TENANT });
+    fakes = await startAzureFakes();
+    ({ entra, costManagement: cm } = fakes);
     cm.pageSize = 500;
     fixture['rg-payments'] = [
       ...costs('rg-payments', 'Azure App Service', 2, { service: 'payments' }),
@@ -140,11 +104,6 @@ describe('Azure cost plugin (Cost Management API, workload identity)', function 
       forbidden: true,
     });
 
-    const dir = mkdtempSync(join(tmpdir(), 'stagedoor-azure-cost-wi-'));
-    const tokenFile = join(dir, 'azure-identity-token');
-    writeFileSync(tokenFile, await oidcToken(entra, 'aks-backstage'));
-    const caFile = join(dir, 'ca.pem');
-    writeFileSync(caFile, `${entra.caPem}\n${cm.caPem}`);
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('AZURE_')) delete env[k];
     child = spawn(
@@ -153,11 +112,7 @@ describe('Azure cost plugin (Cost Management API, workload identity)', function 
       {
         env: {
           ...env,
-          NODE_EXTRA_CA_CERTS: caFile,
-          AZURE_TENANT_ID: TENANT,
-          AZURE_CLIENT_ID: APP.clientId,
-          AZURE_FEDERATED_TOKEN_FILE: tokenFile,
-          AZURE_AUTHORITY_HOST: entra.url,
+          ...fakes.env,
           STAGEDOOR_TEST_AZURE_COST: JSON.stringify({
             entitiesFile: writeEntities(),
             azureCost: {
@@ -208,8 +163,7 @@ describe('Azure cost plugin (Cost Management API, workload identity)', function 
   after(async () => {
     release();
     child?.kill('SIGTERM');
-    await cm?.close();
-    await entra?.close();
+    await fakes?.close();
   });
 
   const cost = (ref: string, user = ALICE) =>
