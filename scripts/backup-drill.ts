@@ -416,7 +416,7 @@ async function main(): Promise<void> {
     const app = restored;
 
     await step(
-      `check ${original.entities.length} entities, ${original.sources.length} push sources, ${original.techdocs.length} TechDocs records`,
+      `check ${original.entities.length} entities, ${original.sources.length} push source(s), ${original.techdocs.length} TechDocs record(s)`,
       async () => {
         const served = await servedEntities(app);
         const missing = original.entities.filter(
