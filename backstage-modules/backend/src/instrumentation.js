@@ -7,7 +7,7 @@
  *
  * - APPLICATIONINSIGHTS_CONNECTION_STRING: Azure Monitor (Application Insights), with
  *   `@azure/monitor-opentelemetry` (its HTTP, PostgreSQL and Azure SDK instrumentations,
- *   plus Express).
+ *   plus Express; the distribution's default sampling, at most 5 traces per second).
  * - OTEL_EXPORTER_OTLP_ENDPOINT (or the _TRACES_/_METRICS_ variants): OTLP, configured by
  *   the standard OTEL_* variables (protocol, headers, OTEL_METRIC_EXPORT_INTERVAL, …).
  * - OTEL_METRICS_EXPORTER containing `prometheus`: a Prometheus scrape endpoint
