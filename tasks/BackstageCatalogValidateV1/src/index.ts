@@ -9,11 +9,52 @@ import {
   boolInput,
   fail,
   listInput,
+  systemAccessToken,
   taskReporter,
   uploadSummary,
 } from '../../shared/src/pipeline/reporter';
+import type { PullRequestTarget } from '../../shared/src/validate/pullRequest';
 
 const FAIL_ON = ['error', 'warning', 'never'] as const;
+
+/** The pull request this run validates, when it is a PR build and feedback is on. */
+function pullRequestTarget(): PullRequestTarget | undefined {
+  if (!boolInput('pullRequestFeedback', true)) return undefined;
+  if (tl.getVariable('Build.Reason') !== 'PullRequest') return undefined;
+  const id = Number(tl.getVariable('System.PullRequest.PullRequestId'));
+  const collectionUri = tl.getVariable('System.CollectionUri');
+  const project = tl.getVariable('System.TeamProject');
+  const repository =
+    tl.getVariable('Build.Repository.ID') ||
+    tl.getVariable('Build.Repository.Name');
+  if (
+    !Number.isInteger(id) ||
+    id <= 0 ||
+    !collectionUri ||
+    !project ||
+    !repository
+  ) {
+    tl.warning(
+      'A pull-request build without System.PullRequest.PullRequestId, System.CollectionUri, System.TeamProject or Build.Repository.ID: no pull-request feedback.',
+    );
+    return undefined;
+  }
+  const buildId = tl.getVariable('Build.BuildId');
+  return {
+    collectionUri,
+    project,
+    repository,
+    repositoryName: tl.getVariable('Build.Repository.Name') || undefined,
+    pullRequestId: id,
+    accessToken: systemAccessToken(),
+    runUrl: buildId
+      ? `${collectionUri.replace(/\/*$/, '/')}${encodeURIComponent(project)}/_build/results?buildId=${buildId}`
+      : undefined,
+    targetBranch:
+      tl.getVariable('System.PullRequest.TargetBranch') || undefined,
+    commit: tl.getVariable('Build.SourceVersion') || undefined,
+  };
+}
 
 async function run() {
   // Set first: the pipeline decorator must not validate again, whatever happens below.
@@ -50,8 +91,24 @@ async function run() {
           ? backstageConnection()
           : undefined,
     };
-    const { runValidate } = await import('./core.js');
+    const feedback = pullRequestTarget();
+    const { runValidate, pullRequestFeedback } = await import('./core.js');
     const outcome = await runValidate(options, taskReporter);
+    if (feedback) {
+      await pullRequestFeedback(
+        outcome,
+        options.root,
+        feedback,
+        {
+          backstage:
+            options.backstage ??
+            (tl.getInput('backstageConnection')
+              ? backstageConnection()
+              : undefined),
+        },
+        taskReporter,
+      );
+    }
     tl.setVariable(
       'entityCount',
       String(outcome.result.entities.length),

@@ -42,7 +42,7 @@ export interface HttpClientOptions {
 
 /** One request. */
 export interface HttpRequest<T> {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path below the base URL, starting with `/`. */
   path: string;
   query?: Record<string, string | undefined>;
