@@ -86,7 +86,13 @@ async function until<T>(
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await check();
+    let value: T | undefined;
+    try {
+      value = await check();
+    } catch (e) {
+      // A kept-alive connection the busy backend closed: poll again.
+      if (!(e instanceof TypeError && e.message === 'fetch failed')) throw e;
+    }
     if (value !== undefined) return value;
     if (Date.now() > deadline)
       throw new Error(`bench: timed out waiting for ${what}`);

@@ -131,7 +131,7 @@ export class DiscoveryService {
       const pushed = await this.discovery.pushedRepositories(
         organizationName(org.url),
       );
-      const listedProjects = new Set<string>();
+      const unlisted = new Set<string>();
       const seen = new Set<string>();
       const work: DiscoveredRepository[] = [];
       await Promise.all(
@@ -144,8 +144,8 @@ export class DiscoveryService {
               if (r.isFork && !org.includeForks) continue;
               work.push(r);
             }
-            listedProjects.add(p.name.toLowerCase());
           } catch (e) {
+            unlisted.add(p.name.toLowerCase());
             total.failedProjects.push(`${org.url}/${p.name}`);
             this.logger.warn(
               `discovery: could not list the repositories of ${org.url}/${p.name} (retried next run): ${(e as Error).message}`,
@@ -184,10 +184,11 @@ export class DiscoveryService {
         },
       );
       await Promise.all(lanes);
-      // Gone, disabled, emptied or filtered out, in a project that was listed: remove.
+      // Gone, disabled, emptied or filtered out (with its project, or alone): remove,
+      // unless its project could not be listed this time.
       for (const row of known.values()) {
         if (seen.has(row.repository_id)) continue;
-        if (!listedProjects.has(row.project.toLowerCase())) continue;
+        if (unlisted.has(row.project.toLowerCase())) continue;
         await this.release(row.source_key, row.head_commit ?? '0000000');
         await this.discovery.forget(row.repository_id);
         total.removed++;
