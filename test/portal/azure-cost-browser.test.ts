@@ -165,4 +165,52 @@ describe('the Azure cost card in a browser', function () {
       });
     }
   });
+
+  it('shows what Azure said when it refuses a query', async () => {
+    // checkout-web also names rg-frontdoor-shared, which this subscription does not have.
+    await page.goto(
+      `${backend.baseUrl}/catalog/default/component/checkout-web`,
+    );
+    await page.getByText('Azure said …').waitFor();
+    await page
+      .getByText(/Resource group 'rg-frontdoor-shared' could not be found/)
+      .waitFor();
+  });
+
+  it("sums the Group's components on its page", async () => {
+    const webCosts: FixtureCost[] = [];
+    for (let ago = 0; ago < 30; ago++) {
+      webCosts.push(
+        {
+          date: day(ago),
+          service: 'Azure Front Door',
+          resourceId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-frontdoor-shared/providers/x/fd`,
+          cost: 1.25,
+          tags: { service: 'checkout-web' },
+        },
+        {
+          date: day(ago),
+          service: 'Azure Front Door',
+          resourceId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-frontdoor-shared/providers/x/other`,
+          cost: 10,
+          tags: { service: 'someone-else' },
+        },
+      );
+    }
+    fakes.costManagement.setResourceGroup({
+      subscriptionId: SUBSCRIPTION,
+      name: 'rg-frontdoor-shared',
+      currency: 'EUR',
+      costs: webCosts,
+    });
+    await page.goto(`${backend.baseUrl}/catalog/default/group/platform-team`);
+    const totalText = page.getByTestId('azure-cost-total');
+    await totalText.waitFor();
+    // checkout-service's resource group plus checkout-web's tagged Front Door share.
+    assert.equal(
+      await totalText.innerText(),
+      `€${(total + 30 * 1.25).toFixed(2)}`,
+    );
+    await page.getByText(/Sum over 2 components/).waitFor();
+  });
 });

@@ -39,6 +39,7 @@ export function CostState(props: { loading: boolean; error?: Error }) {
     if (error.statusCode === 403) {
       return (
         <WarningPanel
+          defaultExpanded
           severity="info"
           title="No permission"
           message="You may not read this entity in the catalog, so its Azure cost is not shown."
@@ -48,6 +49,7 @@ export function CostState(props: { loading: boolean; error?: Error }) {
     if (error.body.error.name === 'AzureCostError') {
       return (
         <WarningPanel
+          defaultExpanded
           severity="error"
           title="Azure said …"
           message={error.body.error.message}
@@ -57,6 +59,7 @@ export function CostState(props: { loading: boolean; error?: Error }) {
     if (error.statusCode === 400) {
       return (
         <WarningPanel
+          defaultExpanded
           severity="warning"
           title="Check the annotations"
           message={error.body.error.message}
