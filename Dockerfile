@@ -10,7 +10,8 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 # 1. Check and build: the whole workspace installs and type-checks, as in CI. `npm ci` runs the
 # root `prepare` (scripts/build.mjs), which writes the backend's built JavaScript to
-# backstage-modules/backend/dist/ (its code and the @stagedoor modules; the rest stays in node_modules).
+# backstage-modules/backend/dist/ (its code and the @stagedoor modules; the rest stays in node_modules)
+# and the web app to backstage-modules/app/dist/ (scripts/build-app.mjs), which app-backend serves at /.
 FROM ${NODE_IMAGE} AS check
 WORKDIR /app
 COPY . .

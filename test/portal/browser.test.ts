@@ -220,6 +220,7 @@ describe('the portal in a browser', function () {
     await page
       .getByRole('link', { name: /contoso\/shop\/portal-orders/ })
       .waitFor();
+    await page.getByText('1 entity processed').waitFor();
     await screenshot('portal-delivery-page.png');
   });
 });

@@ -6,6 +6,7 @@ import {
   Page,
   Progress,
   ResponseErrorPanel,
+  StatusOK,
   Table,
   type TableColumn,
 } from '@backstage/core-components';
@@ -50,11 +51,18 @@ const columns: TableColumn<SourceStatus>[] = [
   {
     title: 'Processing',
     field: 'entities',
-    render: s => (
-      <ProcessingState
-        entities={s.entities.filter(e => e.state !== 'processed')}
-      />
-    ),
+    render: s => {
+      const open = s.entities.filter(e => e.state !== 'processed');
+      return open.length > 0 ? (
+        <ProcessingState entities={open} />
+      ) : (
+        <StatusOK>
+          {s.entities.length === 1
+            ? '1 entity processed'
+            : `all ${s.entities.length} entities processed`}
+        </StatusOK>
+      );
+    },
   },
 ];
 
