@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { runTask, TaskRun } from '../../fixtures/agent';
+import { main } from '../../../tasks/shared/src/cli';
+import { envName, runTask, TaskRun } from '../../fixtures/agent';
 import {
   startFakeAzureDevOps,
   type FakeAzureDevOps,
@@ -215,6 +216,21 @@ describe('BackstageCatalogValidate@1 pull-request feedback', function () {
     }
   });
 
+  it('without the job token, warns once how to map it and keeps the build result', async () => {
+    const id = openPullRequest();
+    const root = makeRepo({ 'catalog-info.yaml': teamA });
+    const run = await runTask(TASK, {
+      sourcesDirectory: root,
+      variables: prVariables(id),
+    });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    const w = warnings(run);
+    assert.equal(w.length, 1, run.stdout);
+    assert.match(w[0].message, /No job access token/);
+    assert.match(w[0].message, /SYSTEM_ACCESSTOKEN: \$\(System\.AccessToken\)/);
+    assert.deepEqual(requestsFor(id), []);
+  });
+
   it('does nothing on a pull request when the build is not a pull-request build or feedback is off', async () => {
     const id = openPullRequest();
     const root = makeRepo({ 'catalog-info.yaml': teamA });
@@ -232,6 +248,75 @@ describe('BackstageCatalogValidate@1 pull-request feedback', function () {
     assert.equal(ci.result, 'Succeeded');
     assert.equal(off.result, 'Succeeded');
     assert.deepEqual(requestsFor(id), []);
+  });
+
+  describe('stagedoor validate --pull-request', () => {
+    async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+      let stdout = '';
+      let stderr = '';
+      const code = await main(['validate', ...args], {
+        stdout: t => (stdout += t),
+        stderr: t => (stderr += t),
+        env,
+        cwd,
+      });
+      return { code, stdout, stderr };
+    }
+    /** The agent's variables as a script step sees them, with the job token mapped. */
+    const agentEnv = (id: number, token = 'job-token') => ({
+      ...Object.fromEntries(
+        Object.entries(prVariables(id)).map(([k, v]) => [envName(k), v]),
+      ),
+      SYSTEM_ACCESSTOKEN: token,
+    });
+
+    it('reports on the pull request from the agent variables, and flags override them', async () => {
+      const id = openPullRequest();
+      const broken = makeRepo({
+        'catalog-info.yaml': `${teamA}---\n${component('Bad Name')}`,
+      });
+      const first = await cli(['--pull-request'], broken, agentEnv(id));
+      assert.equal(first.code, 1, first.stderr);
+      assert.match(first.stderr, /Opened the catalog thread/);
+      assert.equal(pr(id).statuses![0].state, 'failed');
+      assert.equal(pr(id).threads![0].status, 'active');
+
+      const fixed = makeRepo({ 'catalog-info.yaml': teamA });
+      const env = { ...agentEnv(0), SYSTEM_PULLREQUEST_PULLREQUESTID: '' };
+      const second = await cli(
+        ['--pull-request', '--pull-request-id', String(id)],
+        fixed,
+        env,
+      );
+      assert.equal(second.code, 0, second.stderr);
+      assert.equal(pr(id).threads!.length, 1);
+      assert.equal(pr(id).threads![0].status, 'closed');
+      assert.deepEqual(
+        pr(id).statuses!.map(s => s.state),
+        ['failed', 'succeeded'],
+      );
+      assert.ok(!second.stderr.includes('job-token'));
+    });
+
+    it('names what is missing, and warns once without permission', async () => {
+      const root = makeRepo({ 'catalog-info.yaml': teamA });
+      const usage = await cli(['--pull-request'], root, {});
+      assert.equal(usage.code, 2);
+      assert.match(
+        usage.stderr,
+        /--pull-request needs --pull-request-id or SYSTEM_PULLREQUEST_PULLREQUESTID, --collection-uri or SYSTEM_COLLECTIONURI/,
+      );
+      const id = openPullRequest();
+      const denied = await cli(
+        ['--pull-request'],
+        root,
+        agentEnv(id, 'read-only-token'),
+      );
+      assert.equal(denied.code, 0, denied.stderr);
+      assert.equal(denied.stderr.match(/^warning: /gm)?.length, 1);
+      assert.match(denied.stderr, /Contribute to pull requests/);
+      assert.equal(pr(id).threads, undefined);
+    });
   });
 
   describe('with a Backstage connection', () => {

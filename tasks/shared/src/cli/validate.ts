@@ -10,6 +10,7 @@ import {
   runValidate,
   toJsonProblems,
 } from '../validate';
+import type { PullRequestTarget } from '../validate/pullRequest';
 import { CliCommand, CliIo, UsageError, textReporter } from './io';
 import { version as VERSION } from '../../package.json';
 
@@ -44,6 +45,18 @@ Options:
   --backstage-url <url>      Also look unresolved references up in this Backstage catalog;
                              the token comes from --token or BACKSTAGE_TOKEN.
   --token <token>            Backstage token for --backstage-url.
+  --pull-request             In a pull-request build: set the status stagedoor/catalog and keep one
+                             comment thread on the pull request (edited in place, resolved when
+                             clean; with --backstage-url, what the merge would change in the
+                             catalog). Read from the agent's variables, flags override them:
+    --pull-request-id <n>      SYSTEM_PULLREQUEST_PULLREQUESTID
+    --collection-uri <url>     SYSTEM_COLLECTIONURI (https://dev.azure.com/contoso/)
+    --project <name>           SYSTEM_TEAMPROJECT
+    --repository <id|name>     BUILD_REPOSITORY_ID, else BUILD_REPOSITORY_NAME
+                             The job token comes from SYSTEM_ACCESSTOKEN (map it in the step's
+                             env); the run link from BUILD_BUILDID, the dry run's branch and
+                             commit from SYSTEM_PULLREQUEST_TARGETBRANCH and BUILD_SOURCEVERSION.
+                             Without permission to write to the pull request: one warning.
   --threads <n>              Threads that check files (default: from 200 files on, one more
                              per idle core, at most 4). Same result either way.
   --verbose                  Print debug detail on stderr.
@@ -63,6 +76,11 @@ interface Flags {
   backstageUrl?: string;
   token?: string;
   threads?: number;
+  pullRequest: boolean;
+  pullRequestId?: string;
+  collectionUri?: string;
+  project?: string;
+  repository?: string;
   verbose: boolean;
   includeTemplateSkeletons: boolean;
 }
@@ -77,6 +95,7 @@ function parseFlags(args: string[]): Flags {
     followLocations: true,
     verbose: false,
     includeTemplateSkeletons: false,
+    pullRequest: false,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -142,6 +161,21 @@ function parseFlags(args: string[]): Flags {
       case '--verbose':
         flags.verbose = true;
         break;
+      case '--pull-request':
+        flags.pullRequest = true;
+        break;
+      case '--pull-request-id':
+        flags.pullRequestId = value();
+        break;
+      case '--collection-uri':
+        flags.collectionUri = value();
+        break;
+      case '--project':
+        flags.project = value();
+        break;
+      case '--repository':
+        flags.repository = value();
+        break;
       case '--include-template-skeletons':
         flags.includeTemplateSkeletons = true;
         break;
@@ -195,6 +229,46 @@ function errorDocument(
   return `${JSON.stringify([problem], null, 2)}\n`;
 }
 
+/** The pull request to report on, from the flags over the agent's variables. */
+function pullRequestTarget(
+  flags: Flags,
+  env: NodeJS.ProcessEnv,
+): PullRequestTarget {
+  const id = flags.pullRequestId ?? env.SYSTEM_PULLREQUEST_PULLREQUESTID;
+  const collectionUri = flags.collectionUri ?? env.SYSTEM_COLLECTIONURI;
+  const project = flags.project ?? env.SYSTEM_TEAMPROJECT;
+  const repository =
+    flags.repository ?? (env.BUILD_REPOSITORY_ID || env.BUILD_REPOSITORY_NAME);
+  const missing = [
+    ['--pull-request-id or SYSTEM_PULLREQUEST_PULLREQUESTID', id],
+    ['--collection-uri or SYSTEM_COLLECTIONURI', collectionUri],
+    ['--project or SYSTEM_TEAMPROJECT', project],
+    ['--repository or BUILD_REPOSITORY_ID', repository],
+  ].filter(([, v]) => !v);
+  if (missing.length)
+    throw new UsageError(
+      `--pull-request needs ${missing.map(([n]) => n).join(', ')}`,
+    );
+  if (!/^[1-9][0-9]*$/.test(id!))
+    throw new UsageError(
+      `the pull request id must be a whole number (got '${id}')`,
+    );
+  const buildId = env.BUILD_BUILDID;
+  return {
+    collectionUri: collectionUri!,
+    project: project!,
+    repository: repository!,
+    repositoryName: env.BUILD_REPOSITORY_NAME || undefined,
+    pullRequestId: Number(id),
+    accessToken: env.SYSTEM_ACCESSTOKEN || undefined,
+    runUrl: buildId
+      ? `${collectionUri!.replace(/\/*$/, '/')}${encodeURIComponent(project!)}/_build/results?buildId=${buildId}`
+      : undefined,
+    targetBranch: env.SYSTEM_PULLREQUEST_TARGETBRANCH || undefined,
+    commit: env.BUILD_SOURCEVERSION || undefined,
+  };
+}
+
 /** `stagedoor validate`: the validate task's engine for laptops and other CI systems. */
 export const validateCommand: CliCommand = {
   name: ['validate'],
@@ -238,6 +312,19 @@ async function validate(args: string[], io: CliIo): Promise<number> {
   const token = flags.token ?? io.env.BACKSTAGE_TOKEN;
   if (flags.backstageUrl && !token)
     throw new UsageError('--backstage-url needs --token or BACKSTAGE_TOKEN');
+  const target = flags.pullRequest
+    ? pullRequestTarget(flags, io.env)
+    : undefined;
+  const reporter = textReporter(io, {
+    verbose: flags.verbose,
+    problems: false,
+  });
+  const backstage = flags.backstageUrl
+    ? {
+        url: flags.backstageUrl,
+        auth: { kind: 'token' as const, token: token! },
+      }
+    : undefined;
   const run = await runValidate(
     {
       root,
@@ -249,17 +336,16 @@ async function validate(args: string[], io: CliIo): Promise<number> {
       strict: flags.strict,
       failOn: flags.failOn,
       checkReferences: Boolean(flags.backstageUrl),
-      backstage: flags.backstageUrl
-        ? {
-            url: flags.backstageUrl,
-            auth: { kind: 'token', token: token! },
-          }
-        : undefined,
+      backstage,
       threads: flags.threads,
       includeTemplateSkeletons: flags.includeTemplateSkeletons,
     },
-    textReporter(io, { verbose: flags.verbose, problems: false }),
+    reporter,
   );
+  if (target) {
+    const { pullRequestFeedback } = await import('../validate/pullRequest.js');
+    await pullRequestFeedback(run, root, target, { backstage }, reporter);
+  }
   const problems: Problem[] = run.result.problems;
   if (flags.format === 'json')
     io.stdout(`${JSON.stringify(toJsonProblems(problems), null, 2)}\n`);

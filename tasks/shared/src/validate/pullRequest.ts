@@ -285,8 +285,9 @@ async function writeToPullRequest(
 
 const PERMISSION_HINT =
   'Grant the build identity ("<Project> Build Service (<organization>)") \'Contribute to pull requests\' on the repository ' +
-  '(Project settings → Repositories → Security), and make the job token available to the step: in YAML, ' +
-  '`env: { SYSTEM_ACCESSTOKEN: $(System.AccessToken) }` on the step (or `persistCredentials: true` on the checkout).';
+  '(Project settings → Repositories → Security). The job access token (System.AccessToken) is what is used: the task reads it ' +
+  'from the agent; a script step running stagedoor validate --pull-request needs it mapped, ' +
+  '`env: { SYSTEM_ACCESSTOKEN: $(System.AccessToken) }` (persistCredentials on the checkout does not hand it to a step).';
 
 /**
  * Sets the pull request's status and writes (or updates) its catalog thread. Never throws:
