@@ -11,6 +11,7 @@ import { runTechDocsBench, techdocsRows } from './techdocs';
 import { packageRows, runPackageBench } from './package';
 import { runStartupBench, startupRows } from './startup';
 import { discoveryRows, runDiscoveryBench } from './discovery';
+import { portalRows, runPortalBench } from './portal';
 import { cpus } from 'node:os';
 
 const full = process.argv.includes('--full');
@@ -92,6 +93,7 @@ async function main() {
       full,
     ),
   );
+  await step('P9', async () => portalRows(await runPortalBench()));
 
   console.log(
     `\nStagedoor benchmarks, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, ` +
