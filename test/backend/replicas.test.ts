@@ -374,7 +374,7 @@ describe('replicas of the baseline backend on PostgreSQL', function () {
 
       await eventually(
         async () => (results.length >= 2 * SOURCES ? true : undefined),
-        60_000,
+        120_000,
         'pushes through the two running replicas',
       );
       const newer = await start(true);
@@ -382,7 +382,7 @@ describe('replicas of the baseline backend on PostgreSQL', function () {
       const during = results.length;
       await eventually(
         async () => (results.length >= during + 3 * SOURCES ? true : undefined),
-        60_000,
+        120_000,
         'pushes through all three replicas',
       );
       // A replica of the previous release restarted mid-rollout starts on the newer schema.
@@ -391,7 +391,7 @@ describe('replicas of the baseline backend on PostgreSQL', function () {
       const after = results.length;
       await eventually(
         async () => (results.length >= after + 2 * SOURCES ? true : undefined),
-        60_000,
+        120_000,
         'pushes through all four replicas',
       );
       pushing = false;
@@ -409,7 +409,7 @@ describe('replicas of the baseline backend on PostgreSQL', function () {
               `build ${lastApplied.get(source)}`
                 ? true
                 : undefined,
-            60_000,
+            120_000,
             `rollout-${source} at build ${lastApplied.get(source)} through ${app.baseUrl}`,
           );
         }
