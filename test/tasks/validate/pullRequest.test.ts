@@ -206,7 +206,7 @@ describe('BackstageCatalogValidate@1 pull-request feedback', function () {
         w[0].message,
         /SYSTEM_ACCESSTOKEN: \$\(System\.AccessToken\)/,
       );
-      assert.match(w[0].message, /403/);
+      assert.match(w[0].message, /403: TF401027: .*PullRequestContribute/);
       assert.equal(pr(id).statuses, undefined);
       assert.equal(pr(id).threads, undefined);
       // Registered as a secret (the agent masks it) and never printed in a message.
@@ -214,6 +214,74 @@ describe('BackstageCatalogValidate@1 pull-request feedback', function () {
       for (const line of [...run.log, ...run.issues.map(i => i.message)])
         assert.ok(!line.includes('read-only-token'), line);
     }
+  });
+
+  it('retries a throttled call, and turns a service that keeps failing into one warning', async () => {
+    const id = openPullRequest();
+    const root = makeRepo({
+      'catalog-info.yaml': `${teamA}---\n${component('Bad Name')}`,
+    });
+    ado.failNext(
+      'Pull Request Threads_List',
+      503,
+      'Service Unavailable',
+      undefined,
+      {
+        'retry-after': '0',
+      },
+    );
+    const retried = await runTask(TASK, {
+      sourcesDirectory: root,
+      variables: prVariables(id),
+      systemAccessToken: 'job-token',
+    });
+    assert.equal(retried.result, 'Failed');
+    assert.deepEqual(warnings(retried), [], retried.stdout);
+    assert.equal(pr(id).threads!.length, 1);
+
+    ado.intercept = r =>
+      r.operationId === 'Pull Request Thread Comments_Update'
+        ? { status: 500, message: 'TF246017: database unavailable' }
+        : undefined;
+    try {
+      const failing = await runTask(TASK, {
+        sourcesDirectory: root,
+        variables: prVariables(id),
+        systemAccessToken: 'job-token',
+        timeoutMs: 120_000,
+      });
+      assert.equal(failing.result, 'Failed');
+      const w = warnings(failing);
+      assert.equal(w.length, 1, failing.stdout);
+      assert.match(w[0].message, /Could not post the result to pull request/);
+      // The first try and 2 retries, then it gives up.
+      assert.equal(
+        requestsFor(id).filter(
+          r => r.operationId === 'Pull Request Thread Comments_Update',
+        ).length,
+        3,
+      );
+    } finally {
+      ado.intercept = undefined;
+    }
+  });
+
+  it('lists the first 100 problems in the thread and counts the rest', async () => {
+    const id = openPullRequest();
+    const docs = Array.from({ length: 105 }, (_, i) =>
+      component(`Bad Name ${i}`),
+    );
+    const root = makeRepo({
+      'catalog-info.yaml': `${teamA}---\n${docs.join('---\n')}`,
+    });
+    await runTask(TASK, {
+      sourcesDirectory: root,
+      variables: prVariables(id),
+      systemAccessToken: 'job-token',
+    });
+    const content = pr(id).threads![0].comments[0].content;
+    assert.equal(content.match(/^\| ❌ error \|/gm)?.length, 100);
+    assert.match(content, /…and 5 more: every problem is in the run's log/);
   });
 
   it('without the job token, warns once how to map it and keeps the build result', async () => {

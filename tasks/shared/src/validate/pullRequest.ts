@@ -16,7 +16,7 @@ import {
   type PushResponse,
 } from '@stagedoor/common';
 import type { BackstageConnection } from '../auth/types';
-import { HttpClient, HttpError } from '../http';
+import { HttpClient, HttpError, serverMessage } from '../http';
 import type { Reporter } from '../reporter';
 import type { ValidateRunResult } from './run';
 
@@ -25,6 +25,8 @@ export const THREAD_MARKER = '<!-- stagedoor:catalog-validation -->';
 /** The status context: genre and name, as branch policies show `stagedoor/catalog`. */
 export const STATUS_CONTEXT = { genre: 'stagedoor', name: 'catalog' };
 const API_VERSION = '7.1';
+/** Problems listed in the thread; the rest are counted (a comment holds at most 150,000 characters). */
+const MAX_ROWS = 100;
 
 /** Where the pull request lives and how to reach it (agent variables in the task, flags in the CLI). */
 export interface PullRequestTarget {
@@ -92,12 +94,19 @@ export function threadMarkdown(
       '',
       '| | Where | Problem and how to fix it | Rule |',
       '|---|---|---|---|',
-      ...run.result.problems.map(
-        (p: Problem) =>
-          `| ${p.severity === 'error' ? '❌ error' : '⚠️ warning'} | \`${cell(p.file)}:${p.line}\` | ${cell(p.message)} | \`${p.rule}\` |`,
-      ),
+      ...run.result.problems
+        .slice(0, MAX_ROWS)
+        .map(
+          (p: Problem) =>
+            `| ${p.severity === 'error' ? '❌ error' : '⚠️ warning'} | \`${cell(p.file)}:${p.line}\` | ${cell(p.message)} | \`${p.rule}\` |`,
+        ),
     );
   }
+  if (run.result.problems.length > MAX_ROWS)
+    lines.push(
+      '',
+      `_…and ${run.result.problems.length - MAX_ROWS} more: every problem is in the run's log and summary._`,
+    );
   lines.push('', '#### What this merge would change in the catalog', '');
   if (diff.kind === 'none') {
     lines.push(`_${diff.reason}_`);
@@ -339,9 +348,10 @@ export async function pullRequestFeedback(
       error instanceof HttpError &&
       (error.status === 401 || error.status === 403)
     ) {
+      const said = serverMessage(error.details.body);
       reporter.warn(
-        `Azure DevOps refused to let the job access token write to pull request ${target.pullRequestId} (${error.status}); ` +
-          `the result is only in this log. ${PERMISSION_HINT}`,
+        `Azure DevOps refused to let the job access token write to pull request ${target.pullRequestId} (${error.status}` +
+          `${said ? `: ${said}` : ''}); the result is only in this log. ${PERMISSION_HINT}`,
       );
     } else {
       reporter.warn(
