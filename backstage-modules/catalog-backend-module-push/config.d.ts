@@ -147,8 +147,9 @@ export interface Config {
       }>;
       /**
        * Catalog file paths from the repository root, read at the default branch.
-       * `*` matches within a folder, `**` any folders; a glob costs one listing of the
-       * repository's files when its head moved. Default: `['/catalog-info.yaml']`.
+       * `*` matches within a folder, `**` any folders. Several paths or a glob cost one
+       * listing of the repository's files (when its head moved), then a read per file
+       * found; one plain path costs one read. Default: `['/catalog-info.yaml']`.
        */
       catalogPath?: string[];
       /**

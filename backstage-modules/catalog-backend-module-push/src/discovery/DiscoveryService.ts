@@ -351,11 +351,17 @@ export class DiscoveryService {
     head: string,
   ): Promise<{ path: string; content: string }[]> {
     const { catalogPaths } = this.options.config;
-    const paths = new Set(catalogPaths.filter(p => !isGlob(p)));
+    const plain = catalogPaths.filter(p => !isGlob(p));
     const globs = catalogPaths.filter(isGlob).map(pathGlobToRegExp);
-    if (globs.length) {
-      for (const p of await client.listFiles(repo.project, repo.id, head))
-        if (globs.some(re => re.test(p))) paths.add(p);
+    let paths = new Set(plain);
+    if (globs.length || plain.length > 1) {
+      // One listing, then only the files that exist: fewer requests than a read per path.
+      const wanted = new Set(plain.map(p => p.toLowerCase()));
+      paths = new Set(
+        (await client.listFiles(repo.project, repo.id, head)).filter(
+          p => wanted.has(p.toLowerCase()) || globs.some(re => re.test(p)),
+        ),
+      );
     }
     const files = await Promise.all(
       [...paths].map(async path => ({
