@@ -16,6 +16,10 @@ export const PUBLIC_BACKSTAGE_PACKAGES = [
   'backstage-modules/common',
   'backstage-modules/catalog-backend-module-push',
   'backstage-modules/scaffolder-backend-module-azure-devops',
+  'backstage-modules/plugin-azure-cost-common',
+  'backstage-modules/plugin-azure-cost-backend',
+  'backstage-modules/plugin-delivery',
+  'backstage-modules/plugin-azure-cost',
 ];
 
 const run = (cmd, args, cwd) =>
@@ -42,9 +46,39 @@ function declarations() {
   }
 }
 
+/**
+ * A frontend package type-checks with its own tsconfig.json (DOM, JSX, bundler resolution):
+ * its declarations go to the same place in dist-types/ as the backend packages' do.
+ */
+function frontendDeclarations(dir) {
+  const rel = relative(root, dir);
+  try {
+    execFileSync(
+      bin('tsc'),
+      [
+        '-p',
+        join(dir, 'tsconfig.json'),
+        '--noEmit',
+        'false',
+        '--declaration',
+        '--emitDeclarationOnly',
+        '--outDir',
+        join(root, 'dist-types', rel),
+        '--rootDir',
+        dir,
+      ],
+      { cwd: dir, stdio: 'pipe' },
+    );
+  } catch (error) {
+    if (error.status !== 1 && error.status !== 2) throw error;
+  }
+}
+
 function buildPackage(dir) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   process.stdout.write(`building ${pkg.name} (${relative(root, dir)})\n`);
+  if (String(pkg.backstage?.role).startsWith('frontend'))
+    frontendDeclarations(dir);
   run(bin('backstage-cli'), ['package', 'build'], dir);
 }
 

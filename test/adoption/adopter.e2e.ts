@@ -38,12 +38,17 @@ const run = promisify(execFile);
 const repoRoot = resolve(__dirname, '..', '..');
 const TOKEN = 'adopter-ci-token-0123456789';
 
-/** The workspaces adopters install: the two modules, what they depend on, and the CLI. */
+/** The workspaces adopters install: the modules and plugins, what they depend on, and the CLI. */
 const PUBLIC_WORKSPACES = [
   '@stagedoor/common',
   '@stagedoor/plugin-catalog-backend-module-push',
   '@stagedoor/plugin-scaffolder-backend-module-azure-devops',
   'stagedoor',
+  // The Azure cost plugin and the frontend plugins: packed and checked like the others.
+  '@stagedoor/plugin-azure-cost-common',
+  '@stagedoor/plugin-azure-cost-backend',
+  '@stagedoor/plugin-delivery',
+  '@stagedoor/plugin-azure-cost',
 ];
 
 /** The Backstage packages an adopter's backend depends on directly. */
