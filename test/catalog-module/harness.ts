@@ -7,7 +7,10 @@
 import { createServer, type Server } from 'node:http';
 import type { JsonObject } from '@backstage/types';
 import type { PushRequest } from '@stagedoor/common';
-import { startCatalogBackend } from '../fixtures/catalogBackend';
+import {
+  type CatalogBackendOptions,
+  startCatalogBackend,
+} from '../fixtures/catalogBackend';
 import {
   dropDatabases,
   postgresDatabaseConfig,
@@ -42,10 +45,14 @@ export interface PushBackendOptions {
   catalog?: Record<string, unknown>;
   /** `stagedoor.discovery` (off when absent). */
   discovery?: Record<string, unknown>;
+  /** `stagedoor.hooks` (off when absent). */
+  hooks?: Record<string, unknown>;
   /** `stagedoor.policy` (none when absent). */
   policy?: Record<string, unknown>;
   /** `integrations`. */
   integrations?: Record<string, unknown>;
+  /** More features (e.g. a recording root logger for audit events). */
+  features?: CatalogBackendOptions['features'];
 }
 
 /** Starts a backend with the catalog and the push module on a free port. */
@@ -77,8 +84,10 @@ export async function startPushBackend(
     reading: options.readingAllow,
     catalog: options.catalog as JsonObject | undefined,
     discovery: options.discovery as JsonObject | undefined,
+    hooks: options.hooks as JsonObject | undefined,
     policy: options.policy as JsonObject | undefined,
     integrations: options.integrations as JsonObject | undefined,
+    features: options.features,
   });
   const { baseUrl } = backend;
   const call = async (

@@ -156,6 +156,33 @@ export function createRouter(options: RouterOptions): express.Router {
     res.json(await statusService.status(sourceKey));
   });
 
+  // Offboarding: removes every entity of a source, for the principals that may push it.
+  api.delete(
+    '/sources/:sourceKey',
+    authenticate,
+    ...limits,
+    async (req, res) => {
+      const subject: string = res.locals.subject;
+      const sourceKey = req.params.sourceKey.toLowerCase();
+      const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
+      const event = await options.auditor?.createEvent({
+        eventId: 'push-source-delete',
+        severityLevel: dryRun ? 'low' : 'high',
+        request: req,
+        meta: { sourceKey, dryRun },
+      });
+      let response;
+      try {
+        response = await pushService.deleteSource(sourceKey, subject, dryRun);
+      } catch (error) {
+        await event?.fail({ error: auditedError(error) });
+        throw error;
+      }
+      await event?.success({ meta: { removed: response.removed.length } });
+      res.json(response);
+    },
+  );
+
   api.use(
     (
       error: unknown,

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { isDatabaseConflictError } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   checkCatalogFiles,
+  type DeleteSourceResponse,
   finishCatalogValidation,
   hasErrors,
   type PushRequest,
@@ -322,7 +323,7 @@ export class PushService {
         const wanted = new Set(desired.map(d => d.ref));
         const removed = [...previous.keys()].filter(ref => !wanted.has(ref));
         if (dryRun) {
-          return this.answer(
+          const answer = this.answer(
             sourceKey,
             source.commit,
             true,
@@ -333,6 +334,9 @@ export class PushService {
             unchanged,
             problems,
           );
+          if (previous.size > 0 && desired.length === 0)
+            answer.removesAllEntities = true;
+          return answer;
         }
 
         // Store first, then apply: a crash in between leaves applied_generation behind,
@@ -396,6 +400,61 @@ export class PushService {
           unchanged,
           problems,
         );
+      }),
+    );
+  }
+
+  /**
+   * Removes every entity of a push source from the catalog (or, with `dryRun`, says which
+   * it would remove): the same authorization as a push for the source's repository, and the
+   * same store-then-apply path as a push that contains nothing, so a crash in between is
+   * reconciled. The source row stays (its commit and build order later pushes); a source
+   * that is unknown, or owns nothing and is applied, answers 404 — a repeat changes nothing.
+   */
+  async deleteSource(
+    sourceKey: string,
+    subject: string,
+    dryRun: boolean,
+  ): Promise<DeleteSourceResponse> {
+    const key = sourceKey.toLowerCase();
+    authorizeSource(this.options.config.rules, subject, key.split('@')[0]);
+    const { store, provider, logger } = this.options;
+    return this.slots.run(() =>
+      store.withSourceLock(key, async () => {
+        const current = await store.getSource(key);
+        const refs = (await store.getEntities(key)).map(r => r.entity_ref);
+        const caughtUp =
+          !current || current.applied_generation === current.generation;
+        const pendingBefore: string[] =
+          current && !caughtUp ? JSON.parse(current.pending_removals) : [];
+        if (!current || (refs.length === 0 && caughtUp)) {
+          throw new NotFoundError(
+            `Source ${key} has no entities in the catalog; nothing to remove`,
+          );
+        }
+        if (dryRun) return { sourceKey: key, dryRun: true, removed: refs };
+        const generation = current.generation + 1;
+        const removals = [...new Set([...pendingBefore, ...refs])];
+        const row: SourceRow = {
+          ...current,
+          content_hash: createHash('sha256')
+            .update(JSON.stringify([]))
+            .digest('hex'),
+          pushed_by: subject,
+          pushed_at: new Date(),
+          generation,
+          pending_removals: JSON.stringify(removals),
+        };
+        await store.transaction(trx => store.saveState(trx, row, []));
+        await provider.applyDelta([], removals);
+        await store.markApplied(key, generation);
+        logger.info(`source ${key} removed: ${refs.length} entities`, {
+          event: 'stagedoor.push.source-deleted',
+          sourceKey: key,
+          subject,
+          removed: refs.length,
+        });
+        return { sourceKey: key, dryRun: false, removed: refs };
       }),
     );
   }

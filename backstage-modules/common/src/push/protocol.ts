@@ -73,8 +73,25 @@ export const pushResponseSchema = z.object({
   unchanged: z.array(z.string()),
   /** Warnings found while validating (errors answer 422 instead). */
   problems: z.array(problemSchema),
+  /**
+   * Dry runs only: true when the push would remove every entity the source has
+   * (it contains none of them and nothing new), e.g. after the last catalog file was deleted.
+   */
+  removesAllEntities: z.boolean().optional(),
 });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
+
+/**
+ * Answer of `DELETE /api/catalog/stagedoor/v1/sources/:sourceKey` (and of its dry run,
+ * `?dryRun=true`): the entities removed from the catalog (or that would be).
+ */
+export const deleteSourceResponseSchema = z.object({
+  sourceKey: z.string(),
+  dryRun: z.boolean(),
+  /** Entity refs, `kind:namespace/name`, lower-cased. */
+  removed: z.array(z.string()),
+});
+export type DeleteSourceResponse = z.infer<typeof deleteSourceResponseSchema>;
 
 /** Processing state of one pushed entity, as the catalog reports it. */
 export const entityStateSchema = z.object({
