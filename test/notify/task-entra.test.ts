@@ -88,7 +88,10 @@ describe('BackstageCatalogNotify@1 with Microsoft Entra ID', function () {
   after(async () => {
     await backend?.stop();
     await entra?.close();
-    globalAgent.options.ca = previousCa;
+    // An agent's options override a request's own (`ca: undefined` included), so an absent
+    // `ca` must stay absent: later tests pass their fakes' CAs per request.
+    if (previousCa === undefined) delete globalAgent.options.ca;
+    else globalAgent.options.ca = previousCa;
     removeRepos();
   });
 
