@@ -35,6 +35,12 @@ const commands: {
       'Build the docs with MkDocs and publish them to Azure Blob Storage, incrementally',
     load: () => import('./techdocs.js').then(m => m.techdocsPublishCommand),
   },
+  {
+    name: ['hooks', 'install'],
+    summary:
+      'Create or update the Azure DevOps service hook subscriptions that feed the catalog',
+    load: () => import('./hooks.js').then(m => m.hooksInstallCommand),
+  },
 ];
 
 function overview(): string {

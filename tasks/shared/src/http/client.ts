@@ -21,6 +21,8 @@ export interface HttpClientOptions {
   baseUrl: string;
   /** Bearer token sent as `Authorization`. */
   token?: string;
+  /** A whole `Authorization` header value (e.g. `Basic …` for an Azure DevOps PAT); wins over `token`. */
+  authorization?: string;
   /** Who the token speaks for, quoted in 401/403 messages. */
   principal?: string;
   /** One attempt may take this long. Default 30 s. */
@@ -106,6 +108,8 @@ export class HttpClient {
     };
     if (this.options.token)
       headers.authorization = `Bearer ${this.options.token}`;
+    if (this.options.authorization)
+      headers.authorization = this.options.authorization;
     if (request.body !== undefined)
       headers['content-type'] = 'application/json';
     const payload =

@@ -1,0 +1,218 @@
+import { strict as assert } from 'node:assert';
+import { main } from '../../tasks/shared/src/cli';
+import {
+  startFakeAzureDevOps,
+  type FakeAzureDevOps,
+} from '../fixtures/azure-devops';
+import { subscriptionsOf } from '../fixtures/azure-devops/hooks';
+
+const PAT = 'hooks-pat-0123456789';
+const PASSWORD = 'receiver-password-s3cret';
+const RECEIVER =
+  'https://backstage.contoso.com/api/catalog/stagedoor/v1/hooks/azure-devops';
+const EVENTS = [
+  'git.push',
+  'git.repo.created',
+  'git.repo.renamed',
+  'git.repo.deleted',
+  'git.repo.statuschanged',
+];
+
+/** Runs `stagedoor hooks install …` in-process and captures what it prints. */
+async function stagedoor(args: string[], env: NodeJS.ProcessEnv = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['hooks', 'install', ...args], {
+    stdout: t => (stdout += t),
+    stderr: t => (stderr += t),
+    env: { AZURE_DEVOPS_TOKEN: PAT, ...env },
+    cwd: process.cwd(),
+  });
+  return { code, stdout, stderr };
+}
+
+describe('stagedoor hooks install', function () {
+  this.timeout(60_000);
+  let fake: FakeAzureDevOps;
+  const org = () => ['--organization', fake.orgUrl];
+  const writes = () =>
+    fake.requests.filter(
+      r =>
+        r.operationId === 'Subscriptions_Create' ||
+        r.operationId === 'Subscriptions_Replace Subscription',
+    );
+
+  beforeEach(async () => {
+    fake = await startFakeAzureDevOps({
+      organization: 'contoso',
+      projects: [
+        { name: 'Platform', repositories: ['payments'] },
+        { name: 'Shop', repositories: ['web'] },
+      ],
+      pats: { [PAT]: { displayName: 'Hook admin' } },
+    });
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it('creates one subscription per project and event, then a second run changes nothing', async () => {
+    const args = [
+      ...org(),
+      '--url',
+      RECEIVER,
+      '--username',
+      'azure-devops',
+      '--password',
+      PASSWORD,
+    ];
+    const first = await stagedoor(args);
+    assert.equal(first.code, 0, first.stderr);
+    const subs = subscriptionsOf(fake.state);
+    assert.equal(subs.length, 10);
+    for (const project of fake.state.projects) {
+      const mine = subs.filter(s => s.publisherInputs.projectId === project.id);
+      assert.deepEqual(mine.map(s => s.eventType).sort(), [...EVENTS].sort());
+      for (const s of mine) {
+        assert.equal(s.consumerId, 'webHooks');
+        assert.equal(s.consumerActionId, 'httpRequest');
+        assert.deepEqual(s.consumerInputs, {
+          url: RECEIVER,
+          basicAuthUsername: 'azure-devops',
+          basicAuthPassword: PASSWORD,
+        });
+      }
+      for (const event of EVENTS)
+        assert.match(
+          first.stdout,
+          new RegExp(
+            `${project.name}\\s+${event.replace(/\./g, '\\.')}\\s+created`,
+          ),
+        );
+    }
+    assert.match(
+      first.stdout,
+      /Created 10, updated 0, 0 unchanged, in 2 project\(s\)/,
+    );
+    // The PAT went as basic auth with an empty user; no secret was printed.
+    assert.ok(fake.requests.every(r => r.authScheme === 'Basic'));
+    assert.doesNotMatch(
+      first.stdout + first.stderr,
+      new RegExp(`${PASSWORD}|${PAT}`),
+    );
+
+    const before = fake.requests.length;
+    const second = await stagedoor(args);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(subscriptionsOf(fake.state).length, 10);
+    assert.equal(writes().length, 10, 'the second run wrote nothing');
+    assert.ok(
+      fake.requests.slice(before).every(r => r.method === 'GET'),
+      'the second run only read',
+    );
+    assert.match(
+      second.stdout,
+      /Nothing to change: all 10 subscriptions in 2 project\(s\) are up to date/,
+    );
+    assert.doesNotMatch(second.stdout, /\s(created|updated)(\s|$)/m);
+  });
+
+  it('replaces the subscriptions when the URL changes, and only for the projects asked', async () => {
+    const base = ['--header-secret', PASSWORD, '--project', 'Shop'];
+    assert.equal(
+      (await stagedoor([...org(), '--url', RECEIVER, ...base])).code,
+      0,
+    );
+    const ids = subscriptionsOf(fake.state).map(s => s.id);
+    assert.equal(ids.length, 5);
+    const moved =
+      'https://backstage2.contoso.com/api/catalog/stagedoor/v1/hooks/azure-devops';
+    const result = await stagedoor([...org(), '--url', moved, ...base]);
+    assert.equal(result.code, 0, result.stderr);
+    const subs = subscriptionsOf(fake.state);
+    assert.deepEqual(
+      subs.map(s => s.id),
+      ids,
+      'the same subscriptions, replaced in place',
+    );
+    for (const s of subs) {
+      assert.equal(s.consumerInputs.url, moved);
+      assert.equal(
+        s.consumerInputs.httpHeaders,
+        `x-stagedoor-hook-secret:${PASSWORD}`,
+      );
+    }
+    const replaced = fake.requests.filter(
+      r => r.operationId === 'Subscriptions_Replace Subscription',
+    );
+    assert.equal(replaced.length, 5);
+    assert.match(result.stdout, /Shop\s+git\.push\s+updated \(URL changed\)/);
+    assert.match(
+      result.stdout,
+      /Created 0, updated 5, 0 unchanged, in 1 project\(s\)/,
+    );
+    assert.doesNotMatch(result.stdout, /Platform/);
+    assert.doesNotMatch(result.stdout + result.stderr, new RegExp(PASSWORD));
+  });
+
+  it('a dry run sends no write and says what it would do, secrets masked', async () => {
+    const result = await stagedoor(
+      [
+        ...org(),
+        '--url',
+        RECEIVER,
+        '--username',
+        'u',
+        '--dry-run',
+        '--verbose',
+      ],
+      { STAGEDOOR_HOOK_PASSWORD: PASSWORD },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(writes().length, 0);
+    assert.ok(fake.requests.every(r => r.method === 'GET'));
+    assert.equal(subscriptionsOf(fake.state).length, 0);
+    assert.match(
+      result.stdout,
+      /Platform\s+git\.repo\.deleted\s+would be created/,
+    );
+    assert.match(result.stdout, /Dry run: would create 10, update 0/);
+    // --verbose shows the bodies, with the password masked.
+    assert.match(result.stderr, /basicAuthPassword":"\*\*\*"/);
+    assert.doesNotMatch(result.stdout + result.stderr, new RegExp(PASSWORD));
+  });
+
+  it('a bad token fails with a clear message and exit code 1, changing nothing', async () => {
+    const result = await stagedoor(
+      [...org(), '--url', RECEIVER, '--header-secret', PASSWORD],
+      { AZURE_DEVOPS_TOKEN: 'not-a-known-pat' },
+    );
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /Azure DevOps rejected the credentials \(401\)/,
+    );
+    assert.match(result.stderr, /AZURE_DEVOPS_TOKEN/);
+    assert.doesNotMatch(result.stderr, /not-a-known-pat/);
+    assert.equal(subscriptionsOf(fake.state).length, 0);
+  });
+
+  it('an unknown project is an error naming it; missing credentials are bad usage', async () => {
+    const unknown = await stagedoor([
+      ...org(),
+      '--url',
+      RECEIVER,
+      '--header-secret',
+      PASSWORD,
+      '--project',
+      'Nope',
+    ]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /Nope/);
+    const sent = fake.requests.length;
+    const usage = await stagedoor([...org(), '--url', RECEIVER]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--username and --password, or --header-secret/);
+    assert.equal(fake.requests.length, sent, 'bad usage sends nothing');
+  });
+});
