@@ -189,5 +189,40 @@ export interface Config {
       /** Timeout of one Azure DevOps request. Default: `{ seconds: 30 }`. */
       requestTimeout?: HumanDuration;
     };
+    /**
+     * The Azure DevOps service hook receiver, `POST /api/catalog/stagedoor/v1/hooks/azure-devops`.
+     * Off unless this key is present (and `enabled` is not false); needs `stagedoor.discovery`
+     * (it re-reads repositories through it). Deliveries authenticate with the credentials
+     * set on the web hook subscription: basic auth, a header secret, or either.
+     */
+    hooks?: {
+      /** Set to false to keep the settings but not receive. Default: true when the key is present. */
+      enabled?: boolean;
+      /** The subscription's basic-authentication user name and password. */
+      basicAuth?: {
+        /**
+         * User name.
+         * @visibility secret
+         */
+        username: string;
+        /**
+         * Password.
+         * @visibility secret
+         */
+        password: string;
+      };
+      /** A header the subscription sends (its "HTTP headers" setting), e.g. `X-Stagedoor-Hook-Secret`. */
+      header?: {
+        /** Header name (case-insensitive). */
+        name: string;
+        /**
+         * The secret value of the header.
+         * @visibility secret
+         */
+        value: string;
+      };
+      /** Largest event body accepted, in bytes; larger is 400. Default: 1000000. */
+      maxBodyBytes?: number;
+    };
   };
 }

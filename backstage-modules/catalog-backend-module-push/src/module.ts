@@ -15,6 +15,9 @@ import { readPushConfig } from './config';
 import { PushStore } from './database/PushStore';
 import { readDiscoveryConfig } from './discovery/config';
 import { DiscoveryService } from './discovery/DiscoveryService';
+import { readHooksConfig } from './hooks/config';
+import { createHooksRouter, HOOKS_PATH } from './hooks/createHooksRouter';
+import { HookReceiver } from './hooks/HookReceiver';
 import { StagedoorPushEntityProvider } from './providers/StagedoorPushEntityProvider';
 import { createRouter } from './router/createRouter';
 import {
@@ -103,6 +106,26 @@ export const catalogModuleStagedoorPush = createBackendModule({
             metrics,
           }),
         );
+        const hooksConfig = readHooksConfig(deps.rootConfig);
+        if (hooksConfig) {
+          if (!discovery) {
+            throw new Error(
+              'stagedoor.hooks is configured but stagedoor.discovery is not: the service hook receiver re-reads repositories through discovery. Configure stagedoor.discovery (a manual schedule is enough) or remove stagedoor.hooks',
+            );
+          }
+          deps.httpRouter.use(
+            createHooksRouter({
+              config: hooksConfig,
+              logger,
+              receiver: new HookReceiver({ store, discovery, logger }),
+            }),
+          );
+          // Authenticated by the subscription's credentials instead (createHooksRouter).
+          deps.httpRouter.addAuthPolicy({
+            path: HOOKS_PATH,
+            allow: 'unauthenticated',
+          });
+        }
         await deps.scheduler.scheduleTask({
           id: 'stagedoor-push-reconcile',
           frequency: config.reconcileFrequency,

@@ -15,6 +15,7 @@ import type { DesiredEntity } from '../service/entities';
 import { checkCatalogOwnership } from '../service/ownership';
 import {
   AzureDevOpsDiscoveryClient,
+  type AzureDevOpsRequestError,
   type DiscoveredRepository,
 } from './AzureDevOpsDiscoveryClient';
 import {
@@ -404,6 +405,80 @@ export class DiscoveryService {
       rule: 'discovery/conflict',
       message,
     }));
+  }
+
+  /**
+   * Re-reads one repository, as a run would, for a service hook event: brings its
+   * entities up to date when it is live and within the filters, removes them when it is
+   * gone, disabled, emptied or filtered out. `organizationUrl` is any URL of the
+   * repository (its `remoteUrl`), used to pick the configured organization; without one
+   * the organization discovery stored for the repository, or the only one configured.
+   */
+  async refreshRepository(target: {
+    repositoryId: string;
+    project?: string;
+    remoteUrl?: string;
+  }): Promise<'read' | 'unchanged' | 'pushed' | 'removed' | 'ignored'> {
+    const { organizations } = this.options.config;
+    const previous = await this.discovery.repository(target.repositoryId);
+    const url = (target.remoteUrl ?? '').toLowerCase();
+    const org =
+      organizations.find(o => url.startsWith(`${o.url.toLowerCase()}/`)) ??
+      organizations.find(
+        o => o.url.toLowerCase() === previous?.organization_url.toLowerCase(),
+      ) ??
+      (organizations.length === 1 ? organizations[0] : undefined);
+    const project = target.project ?? previous?.project;
+    if (!org || !project) return 'ignored';
+    const forget = async () => {
+      if (!previous) return 'ignored' as const;
+      await this.release(
+        previous.source_key,
+        previous.head_commit ?? '0000000',
+      );
+      await this.discovery.forget(previous.repository_id);
+      return 'removed' as const;
+    };
+    if (!org.projects.some(re => re.test(project))) return forget();
+    const client = await AzureDevOpsDiscoveryClient.connect({
+      organizationUrl: org.url,
+      credentialsProvider: this.options.credentialsProvider,
+      logger: this.logger,
+      maxConcurrency: this.options.config.maxConcurrency,
+      maxRetries: this.options.config.maxRetries,
+      maxRetryWaitMs: this.options.config.maxRetryWaitMs,
+      requestTimeoutMs: this.options.config.requestTimeoutMs,
+    });
+    let repositories: DiscoveredRepository[];
+    try {
+      repositories = await client.listRepositories(project);
+    } catch (e) {
+      if ((e as AzureDevOpsRequestError).status === 404) return forget();
+      throw e;
+    }
+    const r = repositories.find(
+      x => x.id.toLowerCase() === target.repositoryId.toLowerCase(),
+    );
+    if (
+      !r ||
+      !org.repositories.some(re => re.test(`${r.project}/${r.name}`)) ||
+      r.isDisabled ||
+      !r.defaultBranch ||
+      r.size === 0 ||
+      (r.isFork && !org.includeForks)
+    )
+      return forget();
+    const pushed = await this.discovery.pushedRepositories(
+      organizationName(org.url),
+    );
+    const { outcome } = await this.discoverRepository(
+      client,
+      org,
+      r,
+      previous,
+      pushed,
+    );
+    return outcome;
   }
 
   /**

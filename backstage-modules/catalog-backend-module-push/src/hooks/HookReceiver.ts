@@ -1,0 +1,181 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { z } from 'zod';
+import type { PushStore } from '../database/PushStore';
+import type { DiscoveryService } from '../discovery/DiscoveryService';
+
+/** The table of accepted event ids (migration 20261206040000_hook_deliveries). */
+export const HOOK_DELIVERIES_TABLE = 'stagedoor_hook_deliveries';
+
+/** The envelope every Azure DevOps service hook payload has (only what is read). */
+export const hookEventSchema = z.object({
+  id: z.string().min(1).max(255),
+  eventType: z.string().min(1).max(255),
+  resource: z.record(z.unknown()),
+});
+
+export type HookEvent = z.infer<typeof hookEventSchema>;
+
+const repositorySchema = z.object({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  project: z
+    .object({ name: z.string().min(1) })
+    .partial()
+    .optional(),
+  defaultBranch: z.string().optional(),
+  remoteUrl: z.string().optional(),
+});
+
+/** What the receiver answers for one accepted delivery. */
+export interface HookOutcome {
+  eventId: string;
+  eventType: string;
+  /** `refresh`: the repository is re-read; `ignored`: nothing to do; `duplicate`: seen before. */
+  action: 'refresh' | 'ignored' | 'duplicate';
+  repositoryId?: string;
+  reason?: string;
+}
+
+interface Target {
+  repositoryId: string;
+  project?: string;
+  remoteUrl?: string;
+}
+
+/**
+ * Turns Azure DevOps service hook events into per-repository discovery re-reads.
+ * Every handled event re-reads the repository's current state from Azure DevOps
+ * (never trusts the payload beyond its ids), so created, renamed, re-enabled,
+ * disabled and deleted all converge the same way; the work runs after the answer,
+ * one repository at a time, and a repository already waiting is not queued twice.
+ */
+export class HookReceiver {
+  private readonly queue: Target[] = [];
+  private readonly queued = new Set<string>();
+  private running = false;
+
+  constructor(
+    private readonly options: {
+      store: PushStore;
+      discovery: DiscoveryService;
+      logger: LoggerService;
+    },
+  ) {}
+
+  async accept(event: HookEvent): Promise<HookOutcome> {
+    const base = { eventId: event.id, eventType: event.eventType };
+    const target = this.targetOf(event);
+    if ('ignored' in target) {
+      this.options.logger.info(
+        `service hook ${event.eventType} (${event.id}) ignored: ${target.ignored}`,
+      );
+      return { ...base, action: 'ignored', reason: target.ignored };
+    }
+    if (!(await this.firstDelivery(event))) {
+      return {
+        ...base,
+        action: 'duplicate',
+        repositoryId: target.repositoryId,
+      };
+    }
+    this.enqueue(target);
+    return { ...base, action: 'refresh', repositoryId: target.repositoryId };
+  }
+
+  private targetOf(event: HookEvent): Target | { ignored: string } {
+    const { resource } = event;
+    switch (event.eventType) {
+      case 'git.push': {
+        const repo = repositorySchema.safeParse(resource.repository);
+        if (!repo.success) return { ignored: 'no resource.repository.id' };
+        const refs = z
+          .array(z.object({ name: z.string() }).passthrough())
+          .safeParse(resource.refUpdates);
+        const branch = repo.data.defaultBranch;
+        if (
+          !branch ||
+          !refs.success ||
+          !refs.data.some(r => r.name.toLowerCase() === branch.toLowerCase())
+        )
+          return { ignored: 'the push did not update the default branch' };
+        return this.target(repo.data);
+      }
+      case 'git.repo.created':
+      case 'git.repo.renamed':
+      case 'git.repo.statuschanged': {
+        const repo = repositorySchema.safeParse(resource.repository);
+        if (!repo.success) return { ignored: 'no resource.repository.id' };
+        return this.target(repo.data);
+      }
+      case 'git.repo.deleted': {
+        const id = z.string().min(1).safeParse(resource.repositoryId);
+        if (!id.success) return { ignored: 'no resource.repositoryId' };
+        const project = z
+          .object({ name: z.string().min(1) })
+          .safeParse(resource.project);
+        return {
+          repositoryId: id.data,
+          project: project.success ? project.data.name : undefined,
+        };
+      }
+      default:
+        return { ignored: 'not an event type the receiver handles' };
+    }
+  }
+
+  private target(repo: z.infer<typeof repositorySchema>): Target {
+    return {
+      repositoryId: repo.id,
+      project: repo.project?.name,
+      remoteUrl: repo.remoteUrl,
+    };
+  }
+
+  /** Records the event id; false when it was recorded before (a redelivery). */
+  private async firstDelivery(event: HookEvent): Promise<boolean> {
+    const { knex } = this.options.store;
+    try {
+      await knex(HOOK_DELIVERIES_TABLE).insert({
+        event_id: event.id,
+        event_type: event.eventType,
+        received_at: new Date(),
+      });
+      return true;
+    } catch (e) {
+      const seen = await knex(HOOK_DELIVERIES_TABLE)
+        .where({ event_id: event.id })
+        .first();
+      if (seen) return false;
+      throw e;
+    }
+  }
+
+  private enqueue(target: Target): void {
+    const key = target.repositoryId.toLowerCase();
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(target);
+    if (!this.running) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      for (let t = this.queue.shift(); t; t = this.queue.shift()) {
+        this.queued.delete(t.repositoryId.toLowerCase());
+        try {
+          const outcome = await this.options.discovery.refreshRepository(t);
+          this.options.logger.info(
+            `service hook: repository ${t.repositoryId} ${outcome}`,
+          );
+        } catch (e) {
+          this.options.logger.warn(
+            `service hook: could not re-read repository ${t.repositoryId} (the next discovery run will): ${(e as Error).message}`,
+          );
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
