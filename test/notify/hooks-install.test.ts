@@ -2,12 +2,14 @@ import { strict as assert } from 'node:assert';
 import { main } from '../../tasks/shared/src/cli';
 import {
   startFakeAzureDevOps,
+  startFakeManagedIdentityEndpoint,
   type FakeAzureDevOps,
 } from '../fixtures/azure-devops';
 import { subscriptionsOf } from '../fixtures/azure-devops/hooks';
 
 const PAT = 'hooks-pat-0123456789';
 const PASSWORD = 'receiver-password-s3cret';
+const ENTRA_TOKEN = 'entra-hooks-token';
 const RECEIVER =
   'https://backstage.contoso.com/api/catalog/stagedoor/v1/hooks/azure-devops';
 const EVENTS = [
@@ -50,6 +52,7 @@ describe('stagedoor hooks install', function () {
         { name: 'Shop', repositories: ['web'] },
       ],
       pats: { [PAT]: { displayName: 'Hook admin' } },
+      bearerTokens: { [ENTRA_TOKEN]: { displayName: 'Hook identity' } },
     });
   });
   afterEach(async () => {
@@ -155,6 +158,38 @@ describe('stagedoor hooks install', function () {
     assert.doesNotMatch(result.stdout + result.stderr, new RegExp(PASSWORD));
   });
 
+  it('re-enables a subscription Azure DevOps disabled, and --rotate-secret replaces them all', async () => {
+    const args = [...org(), '--url', RECEIVER, '--project', 'Platform'];
+    assert.equal(
+      (await stagedoor([...args, '--header-secret', 'old-secret'])).code,
+      0,
+    );
+    const subs = subscriptionsOf(fake.state);
+    subs[1].status = 'disabledBySystem';
+    const again = await stagedoor([...args, '--header-secret', 'old-secret']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      /Platform\s+git\.repo\.created\s+updated \(was disabledBySystem\)/,
+    );
+    assert.match(again.stdout, /Created 0, updated 1, 4 unchanged/);
+    assert.equal(subs[1].status, 'enabled');
+
+    const rotated = await stagedoor([
+      ...args,
+      '--header-secret',
+      'new-secret',
+      '--rotate-secret',
+    ]);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    assert.match(rotated.stdout, /Created 0, updated 5, 0 unchanged/);
+    for (const s of subscriptionsOf(fake.state))
+      assert.equal(
+        s.consumerInputs.httpHeaders,
+        'x-stagedoor-hook-secret:new-secret',
+      );
+  });
+
   it('a dry run sends no write and says what it would do, secrets masked', async () => {
     const result = await stagedoor(
       [
@@ -180,6 +215,29 @@ describe('stagedoor hooks install', function () {
     // --verbose shows the bodies, with the password masked.
     assert.match(result.stderr, /basicAuthPassword":"\*\*\*"/);
     assert.doesNotMatch(result.stdout + result.stderr, new RegExp(PASSWORD));
+  });
+
+  it('signs in with Entra ID (DefaultAzureCredential) when no PAT is given', async () => {
+    const mi = await startFakeManagedIdentityEndpoint(ENTRA_TOKEN);
+    const restore = mi.install();
+    try {
+      const result = await stagedoor(
+        [...org(), '--url', RECEIVER, '--header-secret', PASSWORD],
+        { AZURE_DEVOPS_TOKEN: '' },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /signing in with Entra ID/);
+      assert.ok(mi.requests >= 1);
+      assert.ok(fake.requests.every(r => r.authScheme === 'Bearer'));
+      assert.equal(subscriptionsOf(fake.state).length, 10);
+      assert.doesNotMatch(
+        result.stdout + result.stderr,
+        new RegExp(ENTRA_TOKEN),
+      );
+    } finally {
+      restore();
+      await mi.close();
+    }
   });
 
   it('a bad token fails with a clear message and exit code 1, changing nothing', async () => {
