@@ -34,6 +34,7 @@ async function run() {
       branchFilter: tl.getInput('branchFilter') || 'default',
       runOnPullRequests: tl.getBoolInput('runOnPullRequests'),
       dryRun: tl.getBoolInput('dryRun'),
+      removeWhenNoFiles: boolInput('removeWhenNoFiles', true),
       appBaseUrl: tl.getInput('appBaseUrl') || undefined,
     };
     const {

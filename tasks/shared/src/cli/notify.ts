@@ -34,6 +34,8 @@ Options:
   --no-wait              Do not wait for the catalog to process the entities
   --warn-on-processing-errors  Processing errors do not fail the run
   --dry-run              Show what would change without changing anything
+  --keep-when-no-files   push: when no catalog files are found, leave the source's entities in the
+                         catalog (by default they are removed: the repository left the catalog)
   --format text|json     json prints the result (added, updated, removed, unchanged, problems)
 Exit codes: 0 everything applied (and processed, when waiting) or nothing to do; 1 failed; 2 bad usage.
 `;
@@ -61,6 +63,7 @@ function parse(args: string[]) {
         'no-wait': { type: 'boolean' },
         'warn-on-processing-errors': { type: 'boolean' },
         'dry-run': { type: 'boolean' },
+        'keep-when-no-files': { type: 'boolean' },
         format: { type: 'string' },
         'include-template-skeletons': { type: 'boolean' },
       },
@@ -150,6 +153,7 @@ async function run(
       branchFilter: values['branch-filter'] ?? '*',
       runOnPullRequests: true,
       dryRun: values['dry-run'] ?? false,
+      removeWhenNoFiles: !values['keep-when-no-files'],
       appBaseUrl: values['app-url'],
     });
   } catch (error) {

@@ -1,7 +1,9 @@
 import {
+  deleteSourceResponseSchema,
   PUSH_API_PATH,
   pushResponseSchema,
   sourceStatusSchema,
+  type DeleteSourceResponse,
   type PushRequest,
   type PushResponse,
   type SourceStatus,
@@ -50,6 +52,24 @@ export class BackstageApi {
     });
     if (response.status === 404) return undefined;
     return sourceStatusSchema.parse(response.body);
+  }
+
+  /**
+   * `DELETE /api/catalog/stagedoor/v1/sources/{sourceKey}[?dryRun=true]`: removes every entity
+   * of the source; undefined when the source has none (404).
+   */
+  async deleteSource(
+    sourceKey: string,
+    dryRun: boolean,
+  ): Promise<DeleteSourceResponse | undefined> {
+    const response = await this.http.request({
+      method: 'DELETE',
+      path: `${CATALOG}${PUSH_API_PATH}/sources/${encodeURIComponent(sourceKey)}`,
+      query: { dryRun: dryRun ? 'true' : undefined },
+      accept: [404],
+    });
+    if (response.status === 404) return undefined;
+    return deleteSourceResponseSchema.parse(response.body);
   }
 
   /** The catalog's own `POST /api/catalog/refresh` (it also refreshes the entity's Location ancestors). */

@@ -61,6 +61,11 @@ export interface NotifyOptions {
   runOnPullRequests: boolean;
   /** Ask what would change without changing anything. */
   dryRun: boolean;
+  /**
+   * Push mode: when no catalog files are found, remove the entities the source (this
+   * repository and branch) still has in the catalog. Default true.
+   */
+  removeWhenNoFiles: boolean;
   /** Base URL of the Backstage frontend, for entity links. Default: the connection URL. */
   appBaseUrl?: string;
   /** Tuning of the HTTP client (tests use short delays). */
@@ -125,6 +130,7 @@ export function normalizeNotifyOptions(
     branchFilter: partial.branchFilter?.trim() || 'default',
     runOnPullRequests: partial.runOnPullRequests ?? false,
     dryRun: partial.dryRun ?? false,
+    removeWhenNoFiles: partial.removeWhenNoFiles ?? true,
     appBaseUrl: partial.appBaseUrl,
     http: partial.http,
   };

@@ -85,7 +85,9 @@ export async function pushFiles(
   }
   if (options.dryRun) {
     result.status = 'succeeded';
-    result.message = `Dry run: ${counts}; nothing was changed.`;
+    result.message = response.removesAllEntities
+      ? `Dry run: ${counts}; this push would remove every entity of ${response.sourceKey}; nothing was changed.`
+      : `Dry run: ${counts}; nothing was changed.`;
     reporter.info(result.message);
     return result;
   }

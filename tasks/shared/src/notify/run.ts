@@ -6,6 +6,7 @@ import { BackstageApi } from './api';
 import { skippedSkeletonsLine } from '../validate';
 import { findCatalogFiles, validateRepositoryFiles } from './files';
 import { decideGate, resolveDefaultBranch } from './gate';
+import { removeSource } from './offboard';
 import type { NotifyOptions } from './options';
 import { pushFiles } from './push';
 import { refreshEntities } from './refresh';
@@ -67,6 +68,10 @@ export async function runNotify(
     );
     if (files.length === 0) {
       const message = `No catalog files found (${options.catalogFiles.join(', ')}); nothing to ${options.mode}.`;
+      if (options.mode === 'push' && options.removeWhenNoFiles) {
+        const api = await connect(options, deadline, reporter);
+        return await removeSource(api, options, result, message, reporter);
+      }
       reporter.info(message);
       return { ...result, status: 'no-files', message };
     }
@@ -91,24 +96,7 @@ export async function runNotify(
       url: entityPageUrl(appBaseUrl, e.ref),
     }));
 
-    const token = await backstageToken(options.connection, {
-      timeoutMs: Math.min(60_000, deadline - Date.now()),
-    });
-    reporter.secret(token.token);
-    reporter.debug(`Calling Backstage as ${token.principal}`);
-    const api = new BackstageApi({
-      baseUrl: options.connection.url,
-      token: token.token,
-      principal: token.principal,
-      requestTimeoutMs: options.http?.requestTimeoutMs ?? 30_000,
-      budgetMs: Math.max(1_000, deadline - Date.now()),
-      retry: options.http?.retry,
-      userAgent: 'stagedoor-notify',
-      onRetry: r =>
-        reporter.warn(
-          `${r.reason} from ${r.url}; retrying in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt + 1}).`,
-        ),
-    });
+    const api = await connect(options, deadline, reporter);
     return options.mode === 'push'
       ? await pushFiles(api, options, files, result, deadline, reporter)
       : await refreshEntities(
@@ -122,6 +110,32 @@ export async function runNotify(
   } catch (error) {
     return fail(result, error, reporter);
   }
+}
+
+/** A token for the connection and the retrying client, within the run's budget. */
+async function connect(
+  options: NotifyOptions,
+  deadline: number,
+  reporter: Reporter,
+): Promise<BackstageApi> {
+  const token = await backstageToken(options.connection, {
+    timeoutMs: Math.min(60_000, deadline - Date.now()),
+  });
+  reporter.secret(token.token);
+  reporter.debug(`Calling Backstage as ${token.principal}`);
+  return new BackstageApi({
+    baseUrl: options.connection.url,
+    token: token.token,
+    principal: token.principal,
+    requestTimeoutMs: options.http?.requestTimeoutMs ?? 30_000,
+    budgetMs: Math.max(1_000, deadline - Date.now()),
+    retry: options.http?.retry,
+    userAgent: 'stagedoor-notify',
+    onRetry: r =>
+      reporter.warn(
+        `${r.reason} from ${r.url}; retrying in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt + 1}).`,
+      ),
+  });
 }
 
 function fail(
