@@ -11,7 +11,7 @@ import {
   startNotifyBackend,
   type NotifyBackend,
 } from './backend';
-import { buildVariables, makeRepo, removeRepos } from './repo';
+import { buildVariables, makeRepo, removeRepos, writeFiles } from './repo';
 
 const TASK = 'BackstageCatalogNotifyV1';
 
@@ -176,5 +176,22 @@ describe('notify: removing a source when its repository has no catalog files lef
       /Removed 1 entities of contoso\/shop\/cli-leaver@main/,
     );
     await gone('component:default/cli-leaver');
+  });
+
+  it('says on a dry run when a push would remove every entity of the source', async () => {
+    const repo = makeRepo({ 'catalog-info.yaml': component('cli-emptied') });
+    const first = await cli(repo, 'cli-emptied', '--no-wait');
+    assert.equal(first.code, 0, first.stderr);
+    writeFiles(repo, {
+      'catalog-info.yaml': '# moved to another repository\n',
+    });
+    const dry = await cli(repo, 'cli-emptied', '--dry-run');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.deepEqual(dry.json().removed, ['component:default/cli-emptied']);
+    assert.match(
+      dry.json().message,
+      /^Dry run: 0 added, 0 updated, 1 removed, 0 unchanged; this push would remove every entity of contoso\/shop\/cli-emptied@main; nothing was changed\.$/,
+    );
+    assert.ok(dry.stderr.includes('would remove every entity'), dry.stderr);
   });
 });
