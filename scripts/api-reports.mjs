@@ -15,6 +15,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 const temp = mkdtempSync(join(tmpdir(), 'stagedoor-api-'));
 
+// Another public package is read from its built declarations, as an adopter's compiler sees it,
+// not from the workspace's sources (which `main` points at in the repository).
+const paths = Object.fromEntries(
+  PUBLIC_BACKSTAGE_PACKAGES.map(rel => [
+    JSON.parse(readFileSync(join(root, rel, 'package.json'), 'utf8')).name,
+    [join(root, rel, 'dist', 'index.d.ts')],
+  ]),
+);
+
 let failed = false;
 try {
   for (const rel of PUBLIC_BACKSTAGE_PACKAGES) {
@@ -43,6 +52,8 @@ try {
               strict: true,
               skipLibCheck: true,
               types: ['node'],
+              baseUrl: root,
+              paths,
             },
             files: [entry],
           },
@@ -64,6 +75,8 @@ try {
             'ae-missing-release-tag': { logLevel: 'none' },
             'ae-forgotten-export': { logLevel: 'none' },
             'ae-undocumented': { logLevel: 'none' },
+            // backstage-cli's declaration rollup leaves @packageDocumentation below the imports.
+            'ae-misplaced-package-tag': { logLevel: 'none' },
           },
           tsdocMessageReporting: { default: { logLevel: 'none' } },
         },
