@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
 import { main } from '../../tasks/shared/src/cli';
 import {
   startFakeAzureDevOps,
@@ -7,6 +9,7 @@ import {
 } from '../fixtures/azure-devops';
 import { subscriptionsOf } from '../fixtures/azure-devops/hooks';
 
+const cliJs = resolve(__dirname, '..', '..', 'cli', 'dist', 'cli.js');
 const PAT = 'hooks-pat-0123456789';
 const PASSWORD = 'receiver-password-s3cret';
 const ENTRA_TOKEN = 'entra-hooks-token';
@@ -219,11 +222,47 @@ describe('stagedoor hooks install', function () {
 
   it('signs in with Entra ID (DefaultAzureCredential) when no PAT is given', async () => {
     const mi = await startFakeManagedIdentityEndpoint(ENTRA_TOKEN);
-    const restore = mi.install();
     try {
-      const result = await stagedoor(
-        [...org(), '--url', RECEIVER, '--header-secret', PASSWORD],
-        { AZURE_DEVOPS_TOKEN: '' },
+      // The bundled command in its own process, as a pipeline runs it: @azure/identity's
+      // managed-identity token cache lives in the process, so an in-process run would hand
+      // this token to later tests' credentials.
+      const result = await new Promise<{
+        code: number | null;
+        stdout: string;
+        stderr: string;
+      }>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          [
+            cliJs,
+            'hooks',
+            'install',
+            ...org(),
+            '--url',
+            RECEIVER,
+            '--header-secret',
+            PASSWORD,
+          ],
+          {
+            env: {
+              ...process.env,
+              NODE_OPTIONS: '',
+              AZURE_DEVOPS_TOKEN: '',
+              IDENTITY_ENDPOINT: mi.endpoint,
+              IDENTITY_HEADER: mi.header,
+            },
+            timeout: 60_000,
+          },
+          (error, stdout, stderr) => {
+            if (error && typeof error.code !== 'number') reject(error);
+            else
+              resolve({
+                code: error ? (error.code as unknown as number) : 0,
+                stdout,
+                stderr,
+              });
+          },
+        ),
       );
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stderr, /signing in with Entra ID/);
@@ -235,7 +274,6 @@ describe('stagedoor hooks install', function () {
         new RegExp(ENTRA_TOKEN),
       );
     } finally {
-      restore();
       await mi.close();
     }
   });
