@@ -11,4 +11,4 @@ if (!existsSync(bundle)) {
   );
   process.exit(2);
 }
-require(bundle);
+require(bundle).run();

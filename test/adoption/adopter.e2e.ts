@@ -249,6 +249,16 @@ describe('an adopter installs Stagedoor from its packed tarballs', function () {
       env: { ...process.env, NODE_OPTIONS: '' },
     });
     assert.match(stdout, /Usage: stagedoor <command>/);
+    // The package's main is the built bundle: requiring it runs nothing and gives the command's API.
+    const api = await run(
+      process.execPath,
+      [
+        '-e',
+        "const s = require('stagedoor'); process.stdout.write(typeof s.main + ' ' + typeof s.run)",
+      ],
+      { cwd: cliDir, env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    assert.equal(api.stdout, 'function function');
   });
 
   /** A repository checkout with one catalog file, outside this repository. */
