@@ -44,10 +44,8 @@ backend.add(stagedoorPush);
 // Users and groups from Microsoft Graph; idle unless
 // catalog.providers.microsoftGraphOrg is configured.
 backend.add(msgraphProvider);
-// The upstream Azure DevOps discovery provider, a safety net behind the push
-// (catalog.providers.azureDevOps in app-config.production.yaml), is not
-// installed here; adopters add the package and:
-// backend.add(import('@backstage/plugin-catalog-backend-module-azure'));
+// Repositories without catalog files are found by the push module's own discovery
+// (stagedoor.discovery), so the upstream Azure DevOps discovery provider is not installed.
 
 backend.add(scaffolderPlugin);
 backend.add(publishAzure);
