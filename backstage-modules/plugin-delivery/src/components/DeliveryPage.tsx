@@ -15,7 +15,7 @@ import { Checkbox, FormControlLabel, TextField } from '@material-ui/core';
 import type { SourceStatus } from '@stagedoor/common';
 import { azureDevOpsLinks } from '../annotations';
 import { deliveryApiRef } from '../api';
-import { useAsyncValue } from '../useAsyncValue';
+import useAsync from 'react-use/esm/useAsync';
 import { ProcessingState } from './ProcessingState';
 
 const columns: TableColumn<SourceStatus>[] = [
@@ -71,7 +71,7 @@ export function DeliveryPage() {
   const api = useApi(deliveryApiRef);
   const [project, setProject] = useState('');
   const [failedOnly, setFailedOnly] = useState(true);
-  const { loading, value, error } = useAsyncValue(
+  const { loading, value, error } = useAsync(
     () => api.listSources({ project: project.trim() || undefined, failedOnly }),
     [api, project, failedOnly],
   );
