@@ -43,6 +43,22 @@ export function sourceKeyOf(source: {
 }
 
 /**
+ * The repository part of a source key: `contoso/shop/orders` for
+ * `contoso/shop/orders@main`. Push rules match it, and two keys with the same
+ * repository path are branches of one repository.
+ */
+export function repoPathOf(sourceKey: string): string {
+  const at = sourceKey.indexOf('@');
+  return at < 0 ? sourceKey : sourceKey.slice(0, at);
+}
+
+/** The branch part of a source key: `main` for `contoso/shop/orders@main` (empty without one). */
+export function branchOfSourceKey(sourceKey: string): string {
+  const at = sourceKey.indexOf('@');
+  return at < 0 ? '' : sourceKey.slice(at + 1);
+}
+
+/**
  * The URL of a file in a repository, in the form the upstream Azure DevOps
  * provider and the Azure URL reader use:
  * `https://dev.azure.com/{org}/{project}/_git/{repo}?path=/catalog-info.yaml`,
