@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import yaml from 'yaml';
 import selfsigned from 'selfsigned';
@@ -69,6 +70,8 @@ describe('onboard-repository template through the real scaffolder', function () 
   let api: string;
   let host: string;
   let tlsBefore: string | undefined;
+  let placeholderDir: string;
+  let placeholderFile: string;
 
   before(async () => {
     // The actions build https:// URLs from the RepoUrlPicker host; loopback only.
@@ -78,15 +81,37 @@ describe('onboard-repository template through the real scaffolder', function () 
       [{ name: 'commonName', value: '127.0.0.1' }],
       { keySize: 2048 },
     );
+    placeholderDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onboard-'));
+    placeholderFile = path.join(placeholderDir, 'placeholder.yaml');
+    fs.writeFileSync(
+      placeholderFile,
+      yaml.stringify({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name: 'inventory',
+          namespace: 'azure-platform',
+          annotations: {
+            'dev.azure.com/project-repo': 'Platform/inventory',
+            'stagedoor.io/placeholder': 'true',
+          },
+        },
+        spec: { type: 'service', lifecycle: 'unknown', owner: 'unowned' },
+      }),
+    );
     fake = await startFake({
       tls: { key: pems.private, cert: pems.cert },
       projects: [
-        { name: 'Platform', repositories: ['payments', 'billing', 'ledger'] },
+        {
+          name: 'Platform',
+          repositories: ['payments', 'billing', 'ledger', 'inventory'],
+        },
       ],
     });
     host = new URL(fake.baseUrl).host;
-    const [payments, billing, ledger] =
+    const [payments, billing, ledger, inventory] =
       fake.state.project('Platform').repositories;
+    inventory.files.set('/azure-pipelines.yml', Buffer.from(PIPELINE));
     payments.files.set('/azure-pipelines.yml', Buffer.from(PIPELINE));
     payments.files.set('/README.md', Buffer.from('# payments\n'));
     billing.files.set('/azure-pipelines.yml', Buffer.from(PIPELINE));
@@ -120,8 +145,10 @@ describe('onboard-repository template through the real scaffolder', function () 
               azure: [{ host, credentials: [{ personalAccessToken: PAT }] }],
             },
             catalog: {
-              rules: [{ allow: ['Template'] }],
+              rules: [{ allow: ['Template', 'Component'] }],
               locations: [
+                // A discovery placeholder, as the push module's discovery writes it.
+                { type: 'file', target: placeholderFile },
                 {
                   type: 'file',
                   target: path.join(TEMPLATE_DIR, 'template.yaml'),
@@ -133,18 +160,23 @@ describe('onboard-repository template through the real scaffolder', function () 
       ],
     });
     api = `http://localhost:${backend.server.port()}/api`;
-    await waitFor('the template in the catalog', async () => {
-      const res = await fetch(
-        `${api}/catalog/entities/by-name/template/default/onboard-repository`,
-        { headers: auth },
-      );
-      return res.ok;
-    });
+    for (const ref of [
+      'template/default/onboard-repository',
+      'component/azure-platform/inventory',
+    ]) {
+      await waitFor(`${ref} in the catalog`, async () => {
+        const res = await fetch(`${api}/catalog/entities/by-name/${ref}`, {
+          headers: auth,
+        });
+        return res.ok;
+      });
+    }
   });
 
   after(async () => {
     await backend?.stop();
     await fake?.close();
+    if (placeholderDir) fs.rmSync(placeholderDir, { recursive: true });
     if (tlsBefore === undefined)
       delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
     else process.env.NODE_TLS_REJECT_UNAUTHORIZED = tlsBefore;
@@ -185,13 +217,13 @@ describe('onboard-repository template through the real scaffolder', function () 
     owner: 'group:default/payments-team',
   });
 
-  async function runTask(repo: string) {
+  async function runTask(repo: string, extra: Record<string, string> = {}) {
     const res = await fetch(`${api}/scaffolder/v2/tasks`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({
         templateRef: 'template:default/onboard-repository',
-        values: values(repo),
+        values: { ...values(repo), ...extra },
       }),
     });
     assert.equal(res.status, 201, await res.clone().text());
@@ -278,6 +310,8 @@ describe('onboard-repository template through the real scaffolder', function () 
     assert.equal(pr.title, 'Onboard payments to Backstage');
     assert.equal(pr.targetRefName, 'refs/heads/main');
     assert.match(pr.description, /owner group:default\/payments-team/);
+    // No placeholder given: the description says nothing of one.
+    assert.doesNotMatch(pr.description, /placeholder/);
     assert.ok(
       String(output.links?.[0]?.url).endsWith(
         `/Platform/_git/payments/pullrequest/${pr.id}`,
@@ -339,5 +373,68 @@ describe('onboard-repository template through the real scaffolder', function () 
     const created = fake.state.pipelines.find(p => p.name === 'ledger');
     assert.ok(created, JSON.stringify(output));
     assert.equal(created.path, '/azure-pipelines.yml');
+  });
+
+  it('takes a discovery placeholder (the Delivery card link prefills it): reads it from the catalog and names it in the pull request', async () => {
+    const template = yaml.parse(
+      fs.readFileSync(path.join(TEMPLATE_DIR, 'template.yaml'), 'utf8'),
+    );
+    const field = template.spec.parameters[0].properties.placeholder;
+    assert.equal(field['ui:field'], 'EntityPicker');
+    assert.deepEqual(field['ui:options'].catalogFilter, {
+      kind: 'Component',
+      'metadata.annotations.stagedoor.io/placeholder': 'true',
+    });
+    await runTask('inventory', {
+      placeholder: 'component:azure-platform/inventory',
+    });
+    const inventoryId = fake.state
+      .project('Platform')
+      .repositories.find(r => r.name === 'inventory')!.id;
+    const pr = fake.state.pullRequests.find(
+      p => p.repositoryId === inventoryId,
+    )!;
+    assert.ok(pr, 'a pull request was opened');
+    assert.match(
+      pr.description,
+      /Replaces the unowned discovery placeholder azure-platform\/inventory once merged and pushed\./,
+    );
+    assert.ok(branchOf('inventory')!.has('/catalog-info.yaml'));
+  });
+
+  it('fails before touching the repository when the placeholder is not in the catalog', async () => {
+    const before = fake.requests.length;
+    const res = await fetch(`${api}/scaffolder/v2/tasks`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        templateRef: 'template:default/onboard-repository',
+        values: {
+          ...values('inventory'),
+          placeholder: 'component:azure-platform/no-such-repository',
+        },
+      }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const { id } = (await res.json()) as { id: string };
+    let task: any;
+    await waitFor(
+      `task ${id}`,
+      async () => {
+        task = await (
+          await fetch(`${api}/scaffolder/v2/tasks/${id}`, { headers: auth })
+        ).json();
+        return ['completed', 'failed', 'cancelled'].includes(task.status);
+      },
+      120_000,
+    );
+    assert.equal(task.status, 'failed');
+    const events = (await (
+      await fetch(`${api}/scaffolder/v2/tasks/${id}/events`, { headers: auth })
+    ).json()) as any[];
+    const log = events.map(e => e.body?.message ?? '').join('\n');
+    assert.match(log, /no-such-repository/i, log);
+    assert.ok(fake.requests.length > 0, 'the fake records requests');
+    assert.deepEqual(fake.requests.slice(before), []);
   });
 });
