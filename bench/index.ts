@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark with a small default size, one table.
  * `npm run bench -- --full` uses the sizes of the performance targets (issue 11);
- * `--postgres` adds the push benchmark on PostgreSQL (needs STAGEDOOR_TEST_POSTGRES);
+ * `--postgres` adds the push benchmark on PostgreSQL (needs STAGEDOOR_TEST_POSTGRES; with
+ * `--replicas 2`, again with two baseline backends sharing the database);
  * `--only P3,P4` runs a subset. Benchmarks print; they never fail.
  */
 import { BenchRow, megabytes, renderTable, seconds } from './table';
@@ -66,16 +67,21 @@ async function main() {
     ),
   );
   if (process.argv.includes('--postgres')) {
-    await step('P2', async () =>
-      pushRows(
-        await runPushBench({
-          database: 'postgres',
-          pushes: 5,
-          sources: full ? 1000 : 50,
-        }),
-        full,
-      ).filter(r => r.id === 'P2'),
-    );
+    // `--replicas N` adds the same P2 row with N baseline backends sharing the database.
+    const replicasAt = process.argv.indexOf('--replicas');
+    const replicas = replicasAt > 0 ? Number(process.argv[replicasAt + 1]) : 1;
+    for (const n of replicas > 1 ? [1, replicas] : [1])
+      await step('P2', async () =>
+        pushRows(
+          await runPushBench({
+            database: 'postgres',
+            pushes: 0,
+            sources: full ? 1000 : 50,
+            replicas: n,
+          }),
+          full,
+        ),
+      );
   }
   await step('P3', validateRows);
   await step('P4', async () =>
