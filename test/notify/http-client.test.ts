@@ -1,12 +1,16 @@
 import { strict as assert } from 'node:assert';
 import {
+  BackstageHttpClient,
   ConflictHttpError,
-  HttpClient,
-  HttpError,
   StalePushError,
   UnprocessableHttpError,
+} from '../../tasks/shared/src/backstage';
+import {
+  HttpClient,
+  HttpError,
   backoffDelay,
   parseRetryAfter,
+  sleep,
   DEFAULT_RETRY_POLICY,
 } from '../../tasks/shared/src/http';
 import { startFakeEntra } from '../fixtures/entra';
@@ -138,7 +142,7 @@ describe('HTTP client', function () {
 
   it('says the URL is wrong when the connection is refused', async () => {
     const port = await closedPort();
-    const client = new HttpClient({
+    const client = new BackstageHttpClient({
       baseUrl: `http://127.0.0.1:${port}`,
       retry: { ...fast, maxRetries: 1 },
     });
@@ -197,7 +201,7 @@ describe('HTTP client', function () {
       }),
       json(403, {}),
     ]);
-    const client = new HttpClient({
+    const client = new BackstageHttpClient({
       baseUrl: server.url,
       token: 't',
       principal: 'Entra application abc',
@@ -238,7 +242,7 @@ describe('HTTP client', function () {
         problems: [problem],
       }),
     ]);
-    const client = new HttpClient({ baseUrl: server.url });
+    const client = new BackstageHttpClient({ baseUrl: server.url });
     await assert.rejects(
       client.request({ method: 'POST', path: '/x' }),
       (e: ConflictHttpError) => {
@@ -266,5 +270,61 @@ describe('HTTP client', function () {
         return true;
       },
     );
+  });
+
+  it('gives no Backstage advice when calling another server', async () => {
+    const port = await closedPort();
+    const refused = new HttpClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      retry: { ...fast, maxRetries: 0 },
+    });
+    await assert.rejects(
+      refused.request({ method: 'GET', path: '/x' }),
+      (e: HttpError) => {
+        assert.equal(e.kind, 'connection');
+        assert.equal(e.details.code, 'ECONNREFUSED');
+        assert.doesNotMatch(e.message, /Backstage/);
+        return true;
+      },
+    );
+    server = await scriptedServer([
+      json(401, { message: 'TF400813: not authorized' }),
+      json(409, { error: { name: 'ConflictError', message: 'stale push' } }),
+    ]);
+    const client = new HttpClient({
+      baseUrl: server.url,
+      principal: 'the PAT',
+    });
+    await assert.rejects(
+      client.request({ method: 'GET', path: '/x' }),
+      (e: HttpError) => {
+        assert.equal(e.kind, 'unauthorized');
+        assert.match(e.message, /\(401\) of the PAT.*TF400813/);
+        assert.doesNotMatch(e.message, /Backstage|externalAccess/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      client.request({ method: 'POST', path: '/x' }),
+      (e: HttpError) => {
+        assert.equal(e.kind, 'status');
+        assert.equal(e.status, 409);
+        assert.ok(!(e instanceof StalePushError));
+        return true;
+      },
+    );
+  });
+
+  it('sleeps the time asked, and stops at once when aborted', async () => {
+    let started = Date.now();
+    await sleep(100);
+    assert.ok(Date.now() - started >= 95);
+    const controller = new AbortController();
+    started = Date.now();
+    const waiting = sleep(60_000, controller.signal);
+    setTimeout(() => controller.abort(new Error('cancelled')), 20);
+    await assert.rejects(waiting, /cancelled/);
+    assert.ok(Date.now() - started < 1_000);
+    await assert.rejects(sleep(10, controller.signal), /cancelled/);
   });
 });

@@ -1,12 +1,5 @@
 import type { z } from 'zod';
-import type { Problem } from '@stagedoor/common';
-import {
-  ConflictHttpError,
-  HttpError,
-  StalePushError,
-  UnprocessableHttpError,
-  classifyNetworkError,
-} from './errors';
+import { HttpError, classifyNetworkError } from './errors';
 import {
   DEFAULT_RETRY_POLICY,
   RetryPolicy,
@@ -14,6 +7,7 @@ import {
   isRetryableStatus,
   parseRetryAfter,
 } from './retry';
+import { sleep } from './sleep';
 
 /** How to build an {@link HttpClient}. */
 export interface HttpClientOptions {
@@ -25,6 +19,12 @@ export interface HttpClientOptions {
   authorization?: string;
   /** Who the token speaks for, quoted in 401/403 messages. */
   principal?: string;
+  /**
+   * Turns a failure into one that says what to fix at the server being called (the
+   * Backstage layer adds its configuration hints and reads the push route's error bodies).
+   * Applied to every error the client throws; returns the error itself when it has nothing to add.
+   */
+  explain?: (error: HttpError) => HttpError;
   /** One attempt may take this long. Default 30 s. */
   requestTimeoutMs?: number;
   /** All attempts and waits of one request together may take this long. Default 120 s. */
@@ -63,14 +63,12 @@ export interface HttpResponse<T> {
   attempts: number;
 }
 
-const sleep = (ms: number) =>
-  new Promise<void>(resolve => setTimeout(resolve, ms));
-
 /**
- * A small fetch-based JSON client: a timeout per attempt, a total time budget,
- * bounded retries with exponential backoff and jitter on connection errors, 408, 429
- * and 5xx (honouring `Retry-After`), no retry on other 4xx, and typed errors whose
- * messages say what to fix.
+ * The core's one HTTP transport, a small fetch-based JSON client: a timeout per attempt,
+ * a total time budget, bounded retries with exponential backoff and jitter on connection
+ * errors, 408, 429 and 5xx (honouring `Retry-After`), no retry on other 4xx, and typed
+ * errors. It knows nothing of the server it calls: advice about Backstage (or Azure DevOps)
+ * comes from `explain` or from the caller.
  */
 export class HttpClient {
   private readonly baseUrl: string;
@@ -82,7 +80,7 @@ export class HttpClient {
       url = new URL(options.baseUrl);
     } catch {
       throw new Error(
-        `'${options.baseUrl}' is not a URL; give the Backstage base URL, e.g. https://backstage.contoso.com`,
+        `'${options.baseUrl}' is not a URL; give the server's base URL, e.g. https://backstage.contoso.com`,
       );
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
@@ -144,20 +142,29 @@ export class HttpClient {
             attempts,
           };
         }
-        lastError = this.statusError(response.status, body, {
-          ...where,
-          attempts,
-        });
+        lastError = this.explain(
+          statusError(
+            response.status,
+            body,
+            {
+              ...where,
+              attempts,
+            },
+            this.options.principal,
+          ),
+        );
         if (!isRetryableStatus(response.status)) throw lastError;
         retryReason = `HTTP ${response.status}`;
         retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       } catch (error) {
         if (error instanceof HttpError) throw error;
         const failure = classifyNetworkError(error);
-        lastError = this.networkError(
-          failure,
-          { ...where, attempts },
-          Math.min(requestTimeoutMs, remaining),
+        lastError = this.explain(
+          networkError(
+            failure,
+            { ...where, attempts },
+            Math.min(requestTimeoutMs, remaining),
+          ),
         );
         if (!failure.retryable) throw lastError;
         retryReason = failure.kind === 'timeout' ? 'timeout' : failure.code;
@@ -193,168 +200,108 @@ export class HttpClient {
     if (!request.schema || status >= 300) return body as T;
     const parsed = request.schema.safeParse(body);
     if (parsed.success) return parsed.data;
-    throw new HttpError(
-      'protocol',
-      `${request.method} ${request.path} answered ${status} with an unexpected body ` +
-        `(${parsed.error.issues
-          .slice(0, 3)
-          .map(i => `${i.path.join('.')}: ${i.message}`)
-          .join('; ')}). ` +
-        'Is the URL the Backstage backend, with the Stagedoor catalog module installed?',
-      {
-        method: request.method,
-        url: this.baseUrl + request.path,
-        status,
-        attempts,
-        body,
-      },
+    throw this.explain(
+      new HttpError(
+        'protocol',
+        `${request.method} ${request.path} answered ${status} with an unexpected body ` +
+          `(${parsed.error.issues
+            .slice(0, 3)
+            .map(i => `${i.path.join('.')}: ${i.message}`)
+            .join('; ')}).`,
+        {
+          method: request.method,
+          url: this.baseUrl + request.path,
+          status,
+          attempts,
+          body,
+        },
+      ),
     );
   }
 
-  private networkError(
-    failure: ReturnType<typeof classifyNetworkError>,
-    details: { method: string; url: string; attempts: number },
-    timeoutMs: number,
-  ): HttpError {
-    const origin = new URL(details.url).origin;
-    switch (failure.kind) {
-      case 'dns':
-        return new HttpError(
-          'dns',
-          `The host of ${origin} does not resolve (${failure.code}): check the Backstage URL.`,
-          details,
-        );
-      case 'tls':
-        return new HttpError(
-          'tls',
-          `The TLS certificate of ${origin} is not trusted (${failure.code}). If Backstage uses a private CA, ` +
-            'put the CA certificate on the agent and point NODE_EXTRA_CA_CERTS at it; check that the URL host matches the certificate.',
-          details,
-        );
-      case 'timeout':
-        return new HttpError(
-          'timeout',
-          `${details.method} ${details.url} did not answer within ${Math.round(timeoutMs / 1000)} s (attempt ${details.attempts}).`,
-          details,
-        );
-      default:
-        return new HttpError(
-          'connection',
-          `Could not connect to ${origin} (${failure.code}): check the Backstage URL in the service connection ` +
-            'and that the backend is running and reachable from the agent.',
-          details,
-        );
-    }
+  private explain(error: HttpError): HttpError {
+    return this.options.explain?.(error) ?? error;
   }
+}
 
-  private statusError(
-    status: number,
-    body: unknown,
-    details: { method: string; url: string; attempts: number },
-  ): HttpError {
-    const d = { ...details, status, body };
-    const said = serverMessage(body);
-    const suffix = said ? ` The server said: ${said}` : '';
-    const principal = this.options.principal ?? 'no token';
-    if (status === 401) {
+/** Where a request failed, as the errors carry it. */
+type Where = { method: string; url: string; attempts: number };
+
+/** A network-level failure as an error; `timeoutMs` is the attempt's timeout. */
+function networkError(
+  failure: ReturnType<typeof classifyNetworkError>,
+  details: Where,
+  timeoutMs: number,
+): HttpError {
+  const origin = new URL(details.url).origin;
+  const d = { ...details, code: failure.code };
+  switch (failure.kind) {
+    case 'dns':
+      return new HttpError(
+        'dns',
+        `The host of ${origin} does not resolve (${failure.code}): check the URL.`,
+        d,
+      );
+    case 'tls':
+      return new HttpError(
+        'tls',
+        `The TLS certificate of ${origin} is not trusted (${failure.code}). If the server uses a private CA, ` +
+          'put the CA certificate on the agent and point NODE_EXTRA_CA_CERTS at it; check that the URL host matches the certificate.',
+        d,
+      );
+    case 'timeout':
+      return new HttpError(
+        'timeout',
+        `${details.method} ${details.url} did not answer within ${Math.round(timeoutMs / 1000)} s (attempt ${details.attempts}).`,
+        d,
+      );
+    default:
+      return new HttpError(
+        'connection',
+        `Could not connect to ${origin} (${failure.code}): check the URL and that the server is reachable.`,
+        d,
+      );
+  }
+}
+
+/** A non-2xx answer as an error, quoting what the server said. */
+function statusError(
+  status: number,
+  body: unknown,
+  details: Where,
+  principal = 'no token',
+): HttpError {
+  const d = { ...details, status, body };
+  const said = serverMessage(body);
+  const suffix = said ? ` The server said: ${said}` : '';
+  const path = new URL(details.url).pathname;
+  switch (status) {
+    case 401:
       return new HttpError(
         'unauthorized',
-        `Backstage rejected the credentials (401) of ${principal}. Add the token under backend.auth.externalAccess ` +
-          '(type static, or type jwks with the Entra issuer, audience and JWKS URL for Entra ID tokens).' +
+        `${details.method} ${path} rejected the credentials (401) of ${principal}.` +
           suffix,
         d,
       );
-    }
-    if (status === 403) {
+    case 403:
       return new HttpError(
         'forbidden',
-        `Backstage refused the request (403) for ${principal}. Allow that principal in the external access entry's ` +
-          "accessRestrictions (plugin 'catalog') and in the permission policy." +
+        `${details.method} ${path} was refused (403) for ${principal}.` +
           suffix,
         d,
       );
-    }
-    const record = (
-      typeof body === 'object' && body !== null ? body : {}
-    ) as Record<string, unknown>;
-    const error = (record.error ?? {}) as Record<string, unknown>;
-    const pick = (key: string): unknown => record[key] ?? error[key];
-    if (status === 409 || status === 412) {
-      // The push module says `… older than the last push applied for {key}: {commit} (build …)`.
-      const newer =
-        pick('newerCommit') ??
-        pick('currentCommit') ??
-        pick('appliedCommit') ??
-        /applied for [^\s:]+: ([0-9a-f]{7,64})/i.exec(said ?? '')?.[1];
-      if (
-        pick('stale') === true ||
-        newer !== undefined ||
-        /stale|newer|older/i.test(said ?? '')
-      ) {
-        return new StalePushError(
-          `Backstage already holds a newer push for this source${newer ? ` (commit ${newer})` : ''}; nothing was changed.` +
-            suffix,
-          d,
-          typeof newer === 'string' ? newer : undefined,
-        );
-      }
-      const list = (pick('conflicts') as unknown[] | undefined) ?? [
-        {
-          entityRef: pick('entityRef'),
-          owner: pick('owner') ?? pick('ownedBy') ?? pick('ownerSourceKey'),
-        },
-      ];
-      const conflicts = list.map(c => {
-        const x = (c ?? {}) as Record<string, unknown>;
-        const owner =
-          x.owner ??
-          x.ownedBy ??
-          x.ownerSourceKey ??
-          x.sourceKey ??
-          x.locationKey;
-        return {
-          entityRef: x.entityRef as string | undefined,
-          owner: owner as string | undefined,
-        };
-      });
-      const names = conflicts
-        .filter(c => c.entityRef || c.owner)
-        .map(
-          c =>
-            `${c.entityRef ?? 'an entity'}${c.owner ? ` (owned by ${c.owner})` : ''}`,
-        )
-        .join(', ');
-      return new ConflictHttpError(
-        `Conflict (409): ${names || 'an entity'} already belongs to another source; rename the entity or remove it there first.` +
-          suffix,
-        d,
-        conflicts,
-      );
-    }
-    if (status === 422 || status === 400) {
-      const problems = (pick('problems') as Problem[] | undefined) ?? [];
-      if (status === 422 || problems.length > 0) {
-        return new UnprocessableHttpError(
-          `Backstage rejected the files (${status}): ${problems.length} problem(s).` +
-            (problems.length ? '' : suffix),
-          d,
-          problems,
-        );
-      }
-    }
-    if (status === 404) {
+    case 404:
       return new HttpError(
         'not-found',
-        `${details.method} ${new URL(details.url).pathname} answered 404.` +
-          suffix,
+        `${details.method} ${path} answered 404.` + suffix,
         d,
       );
-    }
-    return new HttpError(
-      'status',
-      `${details.method} ${details.url} answered ${status}.` + suffix,
-      d,
-    );
+    default:
+      return new HttpError(
+        'status',
+        `${details.method} ${details.url} answered ${status}.` + suffix,
+        d,
+      );
   }
 }
 

@@ -1,5 +1,3 @@
-import type { Problem } from '@stagedoor/common';
-
 /** What went wrong, for callers that branch on it (and for `--format json`). */
 export type HttpFailureKind =
   | 'connection'
@@ -28,48 +26,14 @@ export class HttpError extends Error {
       attempts: number;
       /** The parsed response body, when there was one. */
       body?: unknown;
+      /** The system error code of a network failure (`ECONNREFUSED`, `ENOTFOUND`, …). */
+      code?: string;
     },
   ) {
     super(message);
   }
   get status(): number | undefined {
     return this.details.status;
-  }
-}
-
-/** 409: an entity in the push belongs to another source. */
-export class ConflictHttpError extends HttpError {
-  override name = 'ConflictHttpError';
-  constructor(
-    message: string,
-    details: HttpError['details'],
-    readonly conflicts: { entityRef?: string; owner?: string }[],
-  ) {
-    super('conflict', message, details);
-  }
-}
-
-/** 409/412 for a push older than the one already applied. */
-export class StalePushError extends HttpError {
-  override name = 'StalePushError';
-  constructor(
-    message: string,
-    details: HttpError['details'],
-    readonly newerCommit?: string,
-  ) {
-    super('stale', message, details);
-  }
-}
-
-/** 422: the server found errors in the files, with their places. */
-export class UnprocessableHttpError extends HttpError {
-  override name = 'UnprocessableHttpError';
-  constructor(
-    message: string,
-    details: HttpError['details'],
-    readonly problems: Problem[],
-  ) {
-    super('invalid', message, details);
   }
 }
 

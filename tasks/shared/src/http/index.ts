@@ -7,3 +7,4 @@ export {
 } from './client';
 export * from './errors';
 export * from './retry';
+export { sleep } from './sleep';

@@ -9,7 +9,8 @@ import {
   type SourceStatus,
 } from '@stagedoor/common';
 import type { Entity } from '@backstage/catalog-model';
-import { HttpClient, type HttpClientOptions } from '../http';
+import { BackstageHttpClient } from '../backstage';
+import type { HttpClientOptions } from '../http';
 
 const CATALOG = '/api/catalog';
 
@@ -26,9 +27,9 @@ export function parseRef(ref: string): {
 
 /** The Backstage calls the notify task makes, over the retrying client. */
 export class BackstageApi {
-  readonly http: HttpClient;
-  constructor(options: HttpClientOptions) {
-    this.http = new HttpClient(options);
+  readonly http: BackstageHttpClient;
+  constructor(options: Omit<HttpClientOptions, 'explain'>) {
+    this.http = new BackstageHttpClient(options);
   }
 
   /** `POST /api/catalog/stagedoor/v1/push[?dryRun=true]`. */

@@ -1,6 +1,7 @@
 import { hasErrors } from '@stagedoor/common';
 import { backstageToken } from '../auth';
-import { HttpError, UnprocessableHttpError } from '../http';
+import { UnprocessableHttpError } from '../backstage';
+import { HttpError } from '../http';
 import type { Reporter } from '../reporter';
 import { BackstageApi } from './api';
 import { skippedSkeletonsLine } from '../validate';

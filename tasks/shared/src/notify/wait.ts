@@ -1,9 +1,7 @@
 import type { EntityState } from '@stagedoor/common';
 import type { Reporter } from '../reporter';
+import { sleep } from '../http';
 import type { BackstageApi } from './api';
-
-const sleep = (ms: number) =>
-  new Promise<void>(resolve => setTimeout(resolve, ms));
 
 /**
  * Polls the push API's source status until every entity pushed at `commit` is

@@ -16,6 +16,7 @@ import {
   type PushResponse,
 } from '@stagedoor/common';
 import type { BackstageConnection } from '../auth/types';
+import { BackstageHttpClient } from '../backstage';
 import { HttpClient, HttpError, serverMessage } from '../http';
 import type { Reporter } from '../reporter';
 import type { ValidateRunResult } from './run';
@@ -175,7 +176,7 @@ export async function catalogDryRun(
       timeoutMs,
     });
     reporter.secret(token);
-    const client = new HttpClient({
+    const client = new BackstageHttpClient({
       baseUrl: connection.url,
       token,
       principal,

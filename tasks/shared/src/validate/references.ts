@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { backstageToken } from '../auth/backstage';
 import type { BackstageConnection } from '../auth/types';
-import { HttpClient } from '../http';
+import { BackstageHttpClient } from '../backstage';
+import type { HttpClient } from '../http';
 import type { Reporter } from '../reporter';
 
 /** Refs per `by-refs` call: big enough to need few calls, small enough for any proxy's body limit. */
@@ -51,7 +52,7 @@ export async function findExistingRefs(
       timeoutMs: options.timeoutMs ?? 20_000,
     });
     reporter.secret(token);
-    client = new HttpClient({
+    client = new BackstageHttpClient({
       baseUrl: connection.url,
       token,
       principal,

@@ -2,7 +2,8 @@ import { parsePolicy, type ValidationPolicy } from '@stagedoor/common';
 import { z } from 'zod';
 import { backstageToken } from '../auth/backstage';
 import type { BackstageConnection } from '../auth/types';
-import { HttpClient } from '../http';
+import { BackstageHttpClient } from '../backstage';
+import type { HttpClient } from '../http';
 import type { Reporter } from '../reporter';
 
 const policyResponseSchema = z.object({ policy: z.unknown() });
@@ -25,7 +26,7 @@ export async function fetchServerPolicy(
       timeoutMs,
     });
     reporter.secret(token);
-    client = new HttpClient({
+    client = new BackstageHttpClient({
       baseUrl: connection.url,
       token,
       principal,

@@ -1,0 +1,2 @@
+export { BackstageHttpClient, explainBackstageError } from './client';
+export * from './errors';
