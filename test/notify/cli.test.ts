@@ -2,77 +2,27 @@ import { strict as assert } from 'node:assert';
 import { execFile, execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { main } from '../../tasks/shared/src/cli';
-import {
-  TOKEN,
-  component,
-  startNotifyBackend,
-  type NotifyBackend,
-} from './backend';
-import { buildTasks } from './helpers';
-import { makeRepo, removeRepos } from './repo';
+import { runStagedoor } from '../fixtures/cli';
+import { TOKEN, component, type NotifyBackend } from './backend';
+import { pushFlags, sourceFlags, withNotifyBackend } from './helpers';
+import { makeRepo } from './repo';
 
 const cliJs = resolve(__dirname, '..', '..', 'cli', 'dist', 'cli.js');
 
 /** Runs `stagedoor …` in-process and captures what it prints. */
-async function stagedoor(
-  args: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv = {},
-) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: t => (stdout += t),
-    stderr: t => (stderr += t),
-    env,
-    cwd,
-  });
-  return { code, stdout, stderr, json: () => JSON.parse(stdout) };
-}
-
-let commit = 0x1000;
-const source = (repo: string) => [
-  '--organization',
-  'https://dev.azure.com/contoso',
-  '--project',
-  'shop',
-  '--repository',
-  repo,
-  '--branch',
-  'refs/heads/main',
-  '--commit',
-  (++commit).toString(16).padStart(40, 'd'),
-  '--build-id',
-  String(commit),
-];
+const stagedoor = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
+  runStagedoor(args, { cwd, env });
 
 describe('stagedoor push and stagedoor refresh', function () {
   this.timeout(180_000);
   let backend: NotifyBackend;
 
-  before(async () => {
-    buildTasks();
-    backend = await startNotifyBackend();
-  });
-  after(async () => {
-    await backend?.stop();
-    removeRepos();
-  });
+  withNotifyBackend(started => (backend = started));
 
   it('prints the answer as JSON and exits 0 once everything is applied and processed', async () => {
     const repo = makeRepo({ 'catalog-info.yaml': component('cli-orders') });
     const run = await stagedoor(
-      [
-        'push',
-        '--url',
-        backend.baseUrl,
-        '--token',
-        TOKEN,
-        ...source('cli-orders'),
-        '--format',
-        'json',
-      ],
+      ['push', ...pushFlags(backend.baseUrl, 'cli-orders'), '--format', 'json'],
       repo,
     );
     assert.equal(run.code, 0, run.stderr);
@@ -114,11 +64,7 @@ describe('stagedoor push and stagedoor refresh', function () {
     const run = await stagedoor(
       [
         'push',
-        '--url',
-        backend.baseUrl,
-        '--token',
-        TOKEN,
-        ...source('cli-dry'),
+        ...pushFlags(backend.baseUrl, 'cli-dry'),
         '--dry-run',
         '--format',
         'json',
@@ -136,11 +82,7 @@ describe('stagedoor push and stagedoor refresh', function () {
       [
         'refresh',
         'catalog-info.yaml',
-        '--url',
-        backend.baseUrl,
-        '--token',
-        TOKEN,
-        ...source('cli-orders'),
+        ...pushFlags(backend.baseUrl, 'cli-orders'),
         '--format',
         'json',
       ],
@@ -201,16 +143,7 @@ describe('stagedoor push and stagedoor refresh', function () {
   it('exits 1 with the failure class when something was not applied', async () => {
     const repo = makeRepo({ 'catalog-info.yaml': component('cli-orders') });
     const conflict = await stagedoor(
-      [
-        'push',
-        '--url',
-        backend.baseUrl,
-        '--token',
-        TOKEN,
-        ...source('cli-other'),
-        '--format',
-        'json',
-      ],
+      ['push', ...pushFlags(backend.baseUrl, 'cli-other'), '--format', 'json'],
       repo,
     );
     assert.equal(conflict.code, 1);
@@ -220,14 +153,7 @@ describe('stagedoor push and stagedoor refresh', function () {
       /component:default\/cli-orders.*contoso\/shop\/cli-orders@main/,
     );
     const denied = await stagedoor(
-      [
-        'push',
-        '--url',
-        backend.baseUrl,
-        '--token',
-        'wrong',
-        ...source('cli-x'),
-      ],
+      ['push', ...pushFlags(backend.baseUrl, 'cli-x', 'wrong')],
       repo,
     );
     assert.equal(denied.code, 1);
@@ -243,14 +169,7 @@ describe('stagedoor push and stagedoor refresh', function () {
         'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: Not Valid!\n',
     });
     const run = await stagedoor(
-      [
-        'push',
-        '--url',
-        backend.baseUrl,
-        '--token',
-        TOKEN,
-        ...source('cli-bad'),
-      ],
+      ['push', ...pushFlags(backend.baseUrl, 'cli-bad')],
       repo,
     );
     assert.equal(run.code, 1);
@@ -283,7 +202,7 @@ describe('stagedoor push and stagedoor refresh', function () {
         'push',
         '--url',
         backend.baseUrl,
-        ...source('cli-bundled'),
+        ...sourceFlags('cli-bundled'),
         '--format',
         'json',
       ],

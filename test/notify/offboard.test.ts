@@ -1,52 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../tasks/shared/src/cli';
-import { runTask } from '../fixtures/agent';
-import { buildTasks, tokenEndpoint } from './helpers';
-import {
-  TOKEN,
-  component,
-  eventually,
-  startNotifyBackend,
-  type NotifyBackend,
-} from './backend';
-import { buildVariables, makeRepo, removeRepos, writeFiles } from './repo';
-
-const TASK = 'BackstageCatalogNotifyV1';
-
-/** Runs `stagedoor …` in-process and captures what it prints. */
-async function stagedoor(args: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: t => (stdout += t),
-    stderr: t => (stderr += t),
-    env: {},
-    cwd,
-  });
-  return { code, stdout, stderr, json: () => JSON.parse(stdout) };
-}
-
-let commit = 0x7000;
-const cliSource = (repo: string) => [
-  '--url',
-  '',
-  '--token',
-  TOKEN,
-  '--organization',
-  'https://dev.azure.com/contoso',
-  '--project',
-  'shop',
-  '--repository',
-  repo,
-  '--branch',
-  'refs/heads/main',
-  '--commit',
-  (++commit).toString(16).padStart(40, 'd'),
-  '--build-id',
-  String(commit),
-];
+import { runStagedoor } from '../fixtures/cli';
+import { component, eventually, type NotifyBackend } from './backend';
+import { pushFlags, runNotifyTask, withNotifyBackend } from './helpers';
+import { makeRepo, writeFiles } from './repo';
 
 /**
  * Offboarding from the pipeline: a repository whose last catalog file is gone has its
@@ -62,27 +20,23 @@ describe('notify: removing a source when its repository has no catalog files lef
       `${ref} removed`,
     );
   const task = (repo: string, name: string, inputs: Record<string, string>) =>
-    runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod', ...inputs },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables(name),
-      sourcesDirectory: repo,
+    runNotifyTask(backend.baseUrl, repo, name, {
+      inputs,
       timeoutMs: 120_000,
     });
-  const cli = (repo: string, name: string, ...args: string[]) => {
-    const source = cliSource(name);
-    source[1] = backend.baseUrl;
-    return stagedoor(['push', ...source, ...args, '--format', 'json'], repo);
-  };
+  const cli = (repo: string, name: string, ...args: string[]) =>
+    runStagedoor(
+      [
+        'push',
+        ...pushFlags(backend.baseUrl, name),
+        ...args,
+        '--format',
+        'json',
+      ],
+      { cwd: repo },
+    );
 
-  before(async () => {
-    buildTasks();
-    backend = await startNotifyBackend();
-  });
-  after(async () => {
-    await backend?.stop();
-    removeRepos();
-  });
+  withNotifyBackend(started => (backend = started));
 
   it('the task removes the entities once the last catalog file is deleted, and says which', async () => {
     const repo = makeRepo({

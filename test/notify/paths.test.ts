@@ -2,50 +2,14 @@ import { strict as assert } from 'node:assert';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main } from '../../tasks/shared/src/cli';
-import { runTask } from '../fixtures/agent';
-import {
-  TOKEN,
-  component,
-  startNotifyBackend,
-  type NotifyBackend,
-} from './backend';
-import { buildTasks, tokenEndpoint } from './helpers';
-import { buildVariables, makeRepo, removeRepos } from './repo';
+import { runStagedoor } from '../fixtures/cli';
+import { component, type NotifyBackend } from './backend';
+import { pushFlags, runNotifyTask, withNotifyBackend } from './helpers';
+import { makeRepo } from './repo';
 
 const repoRoot = resolve(__dirname, '..', '..');
 
-async function stagedoor(args: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: t => (stdout += t),
-    stderr: t => (stderr += t),
-    env: {},
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
-
-let commit = 0x7000;
-const pushFlags = (backend: NotifyBackend, repository: string) => [
-  '--url',
-  backend.baseUrl,
-  '--token',
-  TOKEN,
-  '--organization',
-  'https://dev.azure.com/contoso',
-  '--project',
-  'shop',
-  '--repository',
-  repository,
-  '--branch',
-  'refs/heads/main',
-  '--commit',
-  (++commit).toString(16).padStart(40, 'c'),
-  '--build-id',
-  String(commit),
-];
+const stagedoor = (args: string[], cwd: string) => runStagedoor(args, { cwd });
 
 const skeletonRepo = (name: string) =>
   makeRepo({
@@ -75,21 +39,20 @@ describe('stagedoor push and BackstageCatalogNotify@1 find what stagedoor valida
   this.timeout(180_000);
   let backend: NotifyBackend;
 
-  before(async () => {
-    buildTasks();
-    backend = await startNotifyBackend();
-  });
-  after(async () => {
-    await backend?.stop();
-    removeRepos();
-  });
+  withNotifyBackend(started => (backend = started));
 
   it('pushes a folder, a glob or a file, the files validate finds there', async () => {
     const repo = skeletonRepo('paths');
     const validate = await stagedoor(['validate', 'services'], repo);
     assert.match(validate.stderr, /Validated 2 files/);
     const folder = await stagedoor(
-      ['push', 'services', ...pushFlags(backend, 'paths'), '--format', 'json'],
+      [
+        'push',
+        'services',
+        ...pushFlags(backend.baseUrl, 'paths'),
+        '--format',
+        'json',
+      ],
       repo,
     );
     assert.equal(folder.code, 0, folder.stderr);
@@ -103,7 +66,7 @@ describe('stagedoor push and BackstageCatalogNotify@1 find what stagedoor valida
       [
         'push',
         'services/*.yaml',
-        ...pushFlags(backend, 'paths'),
+        ...pushFlags(backend.baseUrl, 'paths'),
         '--dry-run',
         '--format',
         'json',
@@ -122,7 +85,7 @@ describe('stagedoor push and BackstageCatalogNotify@1 find what stagedoor valida
       [
         'push',
         join(repo, 'services', 'more'),
-        ...pushFlags(backend, 'paths'),
+        ...pushFlags(backend.baseUrl, 'paths'),
         '--dry-run',
         '--format',
         'json',
@@ -136,7 +99,7 @@ describe('stagedoor push and BackstageCatalogNotify@1 find what stagedoor valida
     );
 
     const missing = await stagedoor(
-      ['push', 'nowhere', ...pushFlags(backend, 'paths-missing')],
+      ['push', 'nowhere', ...pushFlags(backend.baseUrl, 'paths-missing')],
       repo,
     );
     assert.equal(missing.code, 2);
@@ -146,7 +109,7 @@ describe('stagedoor push and BackstageCatalogNotify@1 find what stagedoor valida
   it('leaves template skeletons out with one line, and sends them when told to', async () => {
     const repo = skeletonRepo('skel');
     const run = await stagedoor(
-      ['push', ...pushFlags(backend, 'skel'), '--format', 'json'],
+      ['push', ...pushFlags(backend.baseUrl, 'skel'), '--format', 'json'],
       repo,
     );
     assert.equal(run.code, 0, run.stderr);
@@ -164,7 +127,7 @@ describe('stagedoor push and BackstageCatalogNotify@1 find what stagedoor valida
     const all = await stagedoor(
       [
         'push',
-        ...pushFlags(backend, 'skel'),
+        ...pushFlags(backend.baseUrl, 'skel'),
         '--include-template-skeletons',
         '--dry-run',
       ],
@@ -181,16 +144,8 @@ describe('stagedoor push and BackstageCatalogNotify@1 find what stagedoor valida
   it('the task takes folders in catalogFiles and skips skeletons unless includeTemplateSkeletons', async () => {
     const repo = skeletonRepo('task');
     const run = (inputs: Record<string, string>) =>
-      runTask('BackstageCatalogNotifyV1', {
-        inputs: {
-          backstageConnection: 'backstage-prod',
-          waitForProcessing: 'false',
-          dryRun: 'true',
-          ...inputs,
-        },
-        endpoints: tokenEndpoint(backend.baseUrl),
-        variables: buildVariables('task'),
-        sourcesDirectory: repo,
+      runNotifyTask(backend.baseUrl, repo, 'task', {
+        inputs: { waitForProcessing: 'false', dryRun: 'true', ...inputs },
         timeoutMs: 120_000,
       });
     const folder = await run({ catalogFiles: 'services' });
@@ -239,7 +194,7 @@ describe('stagedoor push and BackstageCatalogNotify@1 find what stagedoor valida
         [
           'push',
           'quickstart',
-          ...pushFlags(backend, 'quickstart'),
+          ...pushFlags(backend.baseUrl, 'quickstart'),
           '--format',
           'json',
         ],

@@ -1,16 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { runTask } from '../fixtures/agent';
-import {
-  component,
-  eventually,
-  startNotifyBackend,
-  type NotifyBackend,
-} from './backend';
-import { buildVariables, makeRepo, removeRepos } from './repo';
 import { closedPort, faultProxy } from './servers';
-import { buildTasks, tokenEndpoint } from './helpers';
-
-const TASK = 'BackstageCatalogNotifyV1';
+import { component, eventually, type NotifyBackend } from './backend';
+import { runNotifyTask, withNotifyBackend } from './helpers';
+import { buildVariables, makeRepo } from './repo';
 
 /** The bundled task against a real catalog behind a misbehaving proxy (or nothing at all). */
 describe('BackstageCatalogNotify@1 under faults', function () {
@@ -18,31 +10,19 @@ describe('BackstageCatalogNotify@1 under faults', function () {
   let backend: NotifyBackend;
   const proxies: { close(): Promise<void> }[] = [];
 
-  before(async () => {
-    buildTasks();
-    backend = await startNotifyBackend();
-  });
   after(async () => {
     for (const p of proxies) await p.close();
-    await backend?.stop();
-    removeRepos();
   });
+  withNotifyBackend(started => (backend = started));
 
   async function run(
     url: string,
     repo: string,
-    name: string,
+    build: string | Record<string, string>,
     inputs: Record<string, string> = {},
   ) {
-    return runTask(TASK, {
-      inputs: {
-        backstageConnection: 'backstage-prod',
-        waitForProcessing: 'false',
-        ...inputs,
-      },
-      endpoints: tokenEndpoint(url),
-      variables: buildVariables(name),
-      sourcesDirectory: repo,
+    return runNotifyTask(url, repo, build, {
+      inputs: { waitForProcessing: 'false', ...inputs },
       timeoutMs: 120_000,
     });
   }
@@ -109,11 +89,8 @@ describe('BackstageCatalogNotify@1 under faults', function () {
     proxies.push(proxy);
     const repo = makeRepo({ 'catalog-info.yaml': component('hanging') });
     const variables = buildVariables('hanging');
-    const first = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod', timeoutSeconds: '3' },
-      endpoints: tokenEndpoint(proxy.url),
-      variables,
-      sourcesDirectory: repo,
+    const first = await runNotifyTask(proxy.url, repo, variables, {
+      inputs: { timeoutSeconds: '3' },
     });
     assert.equal(first.result, 'Failed', first.stdout);
     assert.match(first.resultMessage ?? '', /did not answer within \d+ s/);
@@ -122,11 +99,7 @@ describe('BackstageCatalogNotify@1 under faults', function () {
     assert.equal(await backend.entity('component:default/hanging'), undefined);
     assert.equal(first.variables.entityRefs, undefined);
 
-    const again = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod' },
-      endpoints: tokenEndpoint(proxy.url),
-      variables,
-      sourcesDirectory: repo,
+    const again = await runNotifyTask(proxy.url, repo, variables, {
       timeoutMs: 120_000,
     });
     assert.equal(again.result, 'Succeeded', again.stdout);
@@ -152,23 +125,9 @@ describe('BackstageCatalogNotify@1 under faults', function () {
     const repo = makeRepo({ 'catalog-info.yaml': component('stale') });
     const older = buildVariables('stale');
     const newer = buildVariables('stale');
-    const base = {
-      inputs: {
-        backstageConnection: 'backstage-prod',
-        waitForProcessing: 'false',
-      },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      sourcesDirectory: repo,
-    };
-    assert.equal(
-      (await runTask(TASK, { ...base, variables: older })).result,
-      'Succeeded',
-    );
-    assert.equal(
-      (await runTask(TASK, { ...base, variables: newer })).result,
-      'Succeeded',
-    );
-    const stale = await runTask(TASK, { ...base, variables: older });
+    assert.equal((await run(backend.baseUrl, repo, older)).result, 'Succeeded');
+    assert.equal((await run(backend.baseUrl, repo, newer)).result, 'Succeeded');
+    const stale = await run(backend.baseUrl, repo, older);
     assert.equal(stale.result, 'Failed', stale.stdout);
     assert.match(
       stale.resultMessage ?? '',
@@ -178,11 +137,8 @@ describe('BackstageCatalogNotify@1 under faults', function () {
 
   it('names the principal and what to configure when the token is refused', async () => {
     const repo = makeRepo({ 'catalog-info.yaml': component('denied') });
-    const run_ = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod' },
-      endpoints: tokenEndpoint(backend.baseUrl, 'not-a-known-token'),
-      variables: buildVariables('denied'),
-      sourcesDirectory: repo,
+    const run_ = await runNotifyTask(backend.baseUrl, repo, 'denied', {
+      token: 'not-a-known-token',
     });
     assert.equal(run_.result, 'Failed', run_.stdout);
     assert.match(

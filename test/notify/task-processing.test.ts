@@ -1,10 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { runTask } from '../fixtures/agent';
-import { startNotifyBackend, type NotifyBackend } from './backend';
-import { buildTasks, tokenEndpoint } from './helpers';
-import { buildVariables, makeRepo, removeRepos, writeFiles } from './repo';
-
-const TASK = 'BackstageCatalogNotifyV1';
+import { type NotifyBackend } from './backend';
+import { runNotifyTask, withNotifyBackend } from './helpers';
+import { makeRepo, writeFiles } from './repo';
 
 /**
  * An API whose definition the catalog cannot read (`broken`), or can (inline). The
@@ -34,23 +31,12 @@ describe('BackstageCatalogNotify@1 waiting for processing', function () {
   this.timeout(180_000);
   let backend: NotifyBackend;
 
-  before(async () => {
-    buildTasks();
-    backend = await startNotifyBackend();
-  });
-  after(async () => {
-    await backend?.stop();
-    removeRepos();
-  });
+  withNotifyBackend(started => (backend = started));
 
   /** Pushes the working API and waits until the catalog holds it, then breaks the file. */
   async function pushedThenBroken(name: string): Promise<string> {
     const repo = makeRepo({ 'catalog-info.yaml': api(name, false) });
-    const first = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod' },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables(name),
-      sourcesDirectory: repo,
+    const first = await runNotifyTask(backend.baseUrl, repo, name, {
       timeoutMs: 150_000,
     });
     assert.equal(first.result, 'Succeeded', first.stdout + first.stderr);
@@ -60,11 +46,8 @@ describe('BackstageCatalogNotify@1 waiting for processing', function () {
 
   it("fails with the catalog's processing error for the entity", async () => {
     const repo = await pushedThenBroken('orders-api');
-    const run = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod', timeoutSeconds: '90' },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('orders-api'),
-      sourcesDirectory: repo,
+    const run = await runNotifyTask(backend.baseUrl, repo, 'orders-api', {
+      inputs: { timeoutSeconds: '90' },
       timeoutMs: 150_000,
     });
     assert.equal(run.result, 'Failed', run.stdout + run.stderr);
@@ -80,11 +63,8 @@ describe('BackstageCatalogNotify@1 waiting for processing', function () {
 
   it("fails fast with the catalog's error for a new entity it never processed", async () => {
     const repo = makeRepo({ 'catalog-info.yaml': api('invoices-api', true) });
-    const run = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod', timeoutSeconds: '90' },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('invoices-api'),
-      sourcesDirectory: repo,
+    const run = await runNotifyTask(backend.baseUrl, repo, 'invoices-api', {
+      inputs: { timeoutSeconds: '90' },
       timeoutMs: 150_000,
     });
     assert.equal(run.result, 'Failed', run.stdout + run.stderr);
@@ -103,15 +83,8 @@ describe('BackstageCatalogNotify@1 waiting for processing', function () {
 
   it('only warns about processing errors when told to', async () => {
     const repo = await pushedThenBroken('billing-api');
-    const run = await runTask(TASK, {
-      inputs: {
-        backstageConnection: 'backstage-prod',
-        timeoutSeconds: '90',
-        failOnProcessingErrors: 'false',
-      },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('billing-api'),
-      sourcesDirectory: repo,
+    const run = await runNotifyTask(backend.baseUrl, repo, 'billing-api', {
+      inputs: { timeoutSeconds: '90', failOnProcessingErrors: 'false' },
       timeoutMs: 150_000,
     });
     assert.equal(run.result, 'SucceededWithIssues', run.stdout + run.stderr);

@@ -1,18 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { rmSync } from 'node:fs';
-import { runTask } from '../fixtures/agent';
 import { startFakeAzureDevOps } from '../fixtures/azure-devops';
-import { buildTasks, tokenEndpoint } from './helpers';
-import {
-  TOKEN,
-  component,
-  eventually,
-  startNotifyBackend,
-  type NotifyBackend,
-} from './backend';
-import { buildVariables, makeRepo, removeRepos, writeFiles } from './repo';
-
-const TASK = 'BackstageCatalogNotifyV1';
+import { TOKEN, component, eventually, type NotifyBackend } from './backend';
+import { runNotifyTask, withNotifyBackend } from './helpers';
+import { buildVariables, makeRepo, writeFiles } from './repo';
 
 /**
  * The bundled task, run the way the agent runs it, against a real catalog with the
@@ -22,14 +13,7 @@ describe('BackstageCatalogNotify@1 push mode', function () {
   this.timeout(180_000);
   let backend: NotifyBackend;
 
-  before(async () => {
-    buildTasks();
-    backend = await startNotifyBackend();
-  });
-  after(async () => {
-    await backend?.stop();
-    removeRepos();
-  });
+  withNotifyBackend(started => (backend = started));
 
   it('pushes new entities, waits until they are processed and links them', async () => {
     const repo = makeRepo({
@@ -46,11 +30,7 @@ describe('BackstageCatalogNotify@1 push mode', function () {
       ].join('\n'),
       'services/worker.yaml': component('checkout-worker'),
     });
-    const run = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod' },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('checkout'),
-      sourcesDirectory: repo,
+    const run = await runNotifyTask(backend.baseUrl, repo, 'checkout', {
       timeoutMs: 120_000,
     });
     assert.equal(run.result, 'Succeeded', run.stdout + run.stderr);
@@ -97,14 +77,8 @@ describe('BackstageCatalogNotify@1 push mode', function () {
       'catalog-info.yaml':
         component('basket') + '---\n' + component('basket-worker'),
     });
-    const first = await runTask(TASK, {
-      inputs: {
-        backstageConnection: 'backstage-prod',
-        waitForProcessing: 'false',
-      },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('basket'),
-      sourcesDirectory: repo,
+    const first = await runNotifyTask(backend.baseUrl, repo, 'basket', {
+      inputs: { waitForProcessing: 'false' },
     });
     assert.equal(first.result, 'Succeeded', first.stdout + first.stderr);
     writeFiles(repo, {
@@ -112,11 +86,7 @@ describe('BackstageCatalogNotify@1 push mode', function () {
         description: 'Holds the basket',
       }),
     });
-    const second = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod' },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('basket'),
-      sourcesDirectory: repo,
+    const second = await runNotifyTask(backend.baseUrl, repo, 'basket', {
       timeoutMs: 120_000,
     });
     assert.equal(second.result, 'Succeeded', second.stdout + second.stderr);
@@ -143,11 +113,8 @@ describe('BackstageCatalogNotify@1 push mode', function () {
 
   it('shows what would change on a dry run and changes nothing', async () => {
     const repo = makeRepo({ 'catalog-info.yaml': component('dry-orders') });
-    const run = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod', dryRun: 'true' },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('dry-orders'),
-      sourcesDirectory: repo,
+    const run = await runNotifyTask(backend.baseUrl, repo, 'dry-orders', {
+      inputs: { dryRun: 'true' },
     });
     assert.equal(run.result, 'Succeeded', run.stdout + run.stderr);
     assert.match(
@@ -165,12 +132,7 @@ describe('BackstageCatalogNotify@1 push mode', function () {
       'catalog-info.yaml':
         component('broken').replace('  type: service\n', '') + 'spec: {}\n',
     });
-    const run = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod' },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('broken'),
-      sourcesDirectory: repo,
-    });
+    const run = await runNotifyTask(backend.baseUrl, repo, 'broken');
     assert.equal(run.result, 'Failed', run.stdout + run.stderr);
     const errors = run.issues.filter(
       i => i.type === 'error' && i.properties.sourcepath,
@@ -184,12 +146,7 @@ describe('BackstageCatalogNotify@1 push mode', function () {
 
   it('succeeds quietly in a repository without catalog files', async () => {
     const repo = makeRepo({ 'README.md': '# nothing here\n' });
-    const run = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod' },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('empty'),
-      sourcesDirectory: repo,
-    });
+    const run = await runNotifyTask(backend.baseUrl, repo, 'empty');
     assert.equal(run.result, 'Succeeded');
     assert.deepEqual(run.issues, []);
     assert.equal(run.log.length, 1, run.log.join('\n'));
@@ -208,20 +165,19 @@ describe('BackstageCatalogNotify@1 push mode', function () {
       repository.defaultBranch = 'refs/heads/trunk';
       const repo = makeRepo({ 'catalog-info.yaml': component('trunky') });
       const run = (branch: string) =>
-        runTask(TASK, {
-          inputs: {
-            backstageConnection: 'backstage-prod',
-            waitForProcessing: 'false',
-          },
-          endpoints: tokenEndpoint(backend.baseUrl),
-          variables: buildVariables('trunky', {
+        runNotifyTask(
+          backend.baseUrl,
+          repo,
+          buildVariables('trunky', {
             'System.CollectionUri': `${ado.orgUrl}/`,
             'Build.Repository.ID': repository.id,
             'Build.SourceBranch': branch,
           }),
-          systemAccessToken: 'job-access-token',
-          sourcesDirectory: repo,
-        });
+          {
+            inputs: { waitForProcessing: 'false' },
+            systemAccessToken: 'job-access-token',
+          },
+        );
       const main = await run('refs/heads/main');
       assert.match(
         main.resultMessage ?? '',
@@ -242,28 +198,26 @@ describe('BackstageCatalogNotify@1 push mode', function () {
 
   it('skips pull-request builds and other branches with the reason', async () => {
     const repo = makeRepo({ 'catalog-info.yaml': component('pr-skip') });
-    const pr = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod' },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('pr-skip', {
+    const pr = await runNotifyTask(
+      backend.baseUrl,
+      repo,
+      buildVariables('pr-skip', {
         'Build.Reason': 'PullRequest',
         'Build.SourceBranch': 'refs/pull/7/merge',
       }),
-      sourcesDirectory: repo,
-    });
+    );
     assert.equal(pr.result, 'Succeeded');
     assert.match(
       pr.resultMessage ?? '',
       /pull-request build.*runOnPullRequests/,
     );
-    const feature = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod' },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('pr-skip', {
+    const feature = await runNotifyTask(
+      backend.baseUrl,
+      repo,
+      buildVariables('pr-skip', {
         'Build.SourceBranch': 'refs/heads/feature/x',
       }),
-      sourcesDirectory: repo,
-    });
+    );
     assert.match(
       feature.resultMessage ?? '',
       /not the repository's default branch.*branchFilter/,

@@ -2,17 +2,9 @@ import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { runTask } from '../fixtures/agent';
-import {
-  component,
-  eventually,
-  startNotifyBackend,
-  type NotifyBackend,
-} from './backend';
-import { buildTasks, tokenEndpoint } from './helpers';
-import { buildVariables, makeRepo, removeRepos, writeFiles } from './repo';
-
-const TASK = 'BackstageCatalogNotifyV1';
+import { component, eventually, type NotifyBackend } from './backend';
+import { runNotifyTask, withNotifyBackend } from './helpers';
+import { buildVariables, makeRepo, writeFiles } from './repo';
 
 /**
  * Refresh mode against a real catalog that reads the repository itself (a registered
@@ -30,7 +22,6 @@ describe('BackstageCatalogNotify@1 refresh mode', function () {
   let organizationUrl: string;
 
   before(async () => {
-    buildTasks();
     git = createServer((req, res) => {
       const ok =
         req.url === '/contoso/shop/_git/renamed?path=/catalog-info.yaml';
@@ -39,12 +30,14 @@ describe('BackstageCatalogNotify@1 refresh mode', function () {
         .end(ok ? served : 'not found');
     });
     await new Promise<void>(resolve => git.listen(0, '127.0.0.1', resolve));
-    const host = `127.0.0.1:${(git.address() as AddressInfo).port}`;
-    organizationUrl = `http://${host}/contoso`;
+    organizationUrl = `http://127.0.0.1:${(git.address() as AddressInfo).port}/contoso`;
     repo = makeRepo({
       'catalog-info.yaml': component('pulled', { description: 'before' }),
     });
-    backend = await startNotifyBackend({
+  });
+  withNotifyBackend(
+    started => (backend = started),
+    () => ({
       catalog: {
         processingInterval: { hours: 1 },
         locations: [
@@ -55,8 +48,10 @@ describe('BackstageCatalogNotify@1 refresh mode', function () {
           },
         ],
       },
-      reading: [host],
-    });
+      reading: [new URL(organizationUrl).host],
+    }),
+  );
+  before(async () => {
     await eventually(
       () => backend.entity('component:default/pulled'),
       'the registered entity',
@@ -67,20 +62,15 @@ describe('BackstageCatalogNotify@1 refresh mode', function () {
     );
   });
   after(async () => {
-    await backend?.stop();
     await new Promise(resolve => git?.close(resolve));
-    removeRepos();
   });
 
   it('asks the catalog to refresh each entity so a change is read now', async () => {
     writeFiles(repo, {
       'catalog-info.yaml': component('pulled', { description: 'after' }),
     });
-    const run = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod', mode: 'refresh' },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('pulled'),
-      sourcesDirectory: repo,
+    const run = await runNotifyTask(backend.baseUrl, repo, 'pulled', {
+      inputs: { mode: 'refresh' },
       timeoutMs: 120_000,
     });
     assert.equal(run.result, 'Succeeded', run.stdout + run.stderr);
@@ -103,15 +93,14 @@ describe('BackstageCatalogNotify@1 refresh mode', function () {
   it("refreshes the file's Location when all its entities are new", async () => {
     served = component('new-name');
     const renamed = makeRepo({ 'catalog-info.yaml': served });
-    const run = await runTask(TASK, {
-      inputs: { backstageConnection: 'backstage-prod', mode: 'refresh' },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('renamed', {
+    const run = await runNotifyTask(
+      backend.baseUrl,
+      renamed,
+      buildVariables('renamed', {
         'System.CollectionUri': `${organizationUrl}/`,
       }),
-      sourcesDirectory: renamed,
-      timeoutMs: 120_000,
-    });
+      { inputs: { mode: 'refresh' }, timeoutMs: 120_000 },
+    );
     assert.equal(run.result, 'Succeeded', run.stdout + run.stderr);
     assert.ok(
       run.log.some(l =>
@@ -126,16 +115,12 @@ describe('BackstageCatalogNotify@1 refresh mode', function () {
     const other = makeRepo({
       'catalog-info.yaml': component('never-registered'),
     });
-    const run = await runTask(TASK, {
-      inputs: {
-        backstageConnection: 'backstage-prod',
-        mode: 'refresh',
-        waitForProcessing: 'false',
-      },
-      endpoints: tokenEndpoint(backend.baseUrl),
-      variables: buildVariables('never-registered'),
-      sourcesDirectory: other,
-    });
+    const run = await runNotifyTask(
+      backend.baseUrl,
+      other,
+      'never-registered',
+      { inputs: { mode: 'refresh', waitForProcessing: 'false' } },
+    );
     assert.equal(run.result, 'SucceededWithIssues', run.stdout + run.stderr);
     assert.ok(
       run.issues.some(
