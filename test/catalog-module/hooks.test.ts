@@ -238,13 +238,23 @@ describe('service hooks (SQLite)', function () {
     assert.equal(fake.requests.length, from);
   });
 
-  // The entity keeps its ref and gets the new annotations, but the catalog deletes and
-  // re-creates it (new metadata.uid): its locationKey is the catalog file's URL, which
-  // holds the repository name, and the catalog will not move an entity to another
-  // locationKey in place. This test pins that down; the README says so.
-  it('git.repo.renamed updates the source location and annotations; the ref stays, the uid does not', async () => {
+  // The entity keeps its ref, its metadata.uid and its locationKey (the one it was first
+  // stored under); its annotations and source location follow the new name. Polled all
+  // along: it never disappears from the catalog.
+  it('git.repo.renamed updates the source location and annotations in place: same uid, never removed', async () => {
     const before = await entityWhen(backend, 'catalogue', e => !!e);
     const r = repo('catalogue');
+    let watching = true;
+    const missing: number[] = [];
+    const watcher = (async () => {
+      while (watching) {
+        const res = await backend.get(
+          '/entities/by-name/component/default/catalogue',
+        );
+        if (res.status !== 200) missing.push(res.status);
+        await new Promise(done => setTimeout(done, 20));
+      }
+    })();
     r.name = 'catalog';
     const res = await deliver('git.repo.renamed', r, { oldName: 'catalogue' });
     assert.equal(res.status, 202, JSON.stringify(res.body));
@@ -255,7 +265,10 @@ describe('service hooks (SQLite)', function () {
         e?.metadata.annotations['backstage.io/managed-by-location'] ===
         `url:${fake.orgUrl}/Shop/_git/catalog?path=/catalog-info.yaml`,
     );
-    assert.equal(after.metadata.name, before.metadata.name);
+    watching = false;
+    await watcher;
+    assert.deepEqual(missing, [], 'the entity was readable all along');
+    assert.equal(after.metadata.uid, before.metadata.uid);
     assert.equal(
       after.metadata.annotations['dev.azure.com/project-repo'],
       'Shop/catalog',
@@ -264,13 +277,34 @@ describe('service hooks (SQLite)', function () {
       after.metadata.annotations['backstage.io/source-location'],
       `url:${fake.orgUrl}/Shop/_git/catalog?path=/`,
     );
-    assert.notEqual(after.metadata.uid, before.metadata.uid);
-    // Nothing is left under the old name.
+    const newKey: string =
+      after.metadata.annotations['stagedoor.io/source-key'];
+    assert.match(newKey, /\/contoso\/shop\/catalog@main$/);
+    // Nothing is left under the old name or key.
     const all = await backend.get(
       `/entities/by-query?filter=metadata.name=catalogue`,
     );
     assert.equal(all.status, 200);
     assert.equal(all.body.items.length, 1);
+    const old = await backend.get(
+      `/stagedoor/v1/sources/${encodeURIComponent(newKey.replace('/catalog@', '/catalogue@'))}`,
+    );
+    assert.equal(old.status, 200, JSON.stringify(old.body));
+    assert.deepEqual(old.body.entities, []);
+
+    // Later changes of the renamed repository still update it in place.
+    setFile(
+      r,
+      '/catalog-info.yaml',
+      componentYaml('catalogue', 'team-renamed'),
+    );
+    await deliver('git.push', r);
+    const changed = await entityWhen(
+      backend,
+      'catalogue',
+      e => e?.spec.owner === 'team-renamed',
+    );
+    assert.equal(changed.metadata.uid, before.metadata.uid);
   });
 
   it('git.repo.statuschanged: disabled removes the entities, enabled brings them back', async () => {

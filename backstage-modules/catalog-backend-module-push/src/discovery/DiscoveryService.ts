@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import type { Entity } from '@backstage/catalog-model';
 import type { AzureDevOpsCredentialsProvider } from '@backstage/integration';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -10,6 +12,7 @@ import {
   sourceKeyOf,
 } from '@stagedoor/common';
 import type { PushStore } from '../database/PushStore';
+import type { SourceRow } from '../database/tables';
 import type { StagedoorPushEntityProvider } from '../providers/StagedoorPushEntityProvider';
 import type { DesiredEntity } from '../service/entities';
 import { checkCatalogOwnership } from '../service/ownership';
@@ -31,7 +34,11 @@ import {
   type RepositoryState,
 } from './DiscoveryStore';
 import { entitiesOfFiles, placeholderEntity } from './entities';
-import { saveDiscoveredSource } from './saveDiscoveredSource';
+import {
+  type EntityChanges,
+  type MovedSource,
+  saveDiscoveredSource,
+} from './saveDiscoveredSource';
 
 /** Everything discovery needs, built once in the module's init. */
 export interface DiscoveryServiceOptions {
@@ -42,6 +49,26 @@ export interface DiscoveryServiceOptions {
   auth: AuthService;
   credentialsProvider: AzureDevOpsCredentialsProvider;
   logger: LoggerService;
+  /**
+   * What happens to the entities of a disabled or deleted repository (`stagedoor.hooks.onRepositoryGone`):
+   * removed (the default), or kept with the label {@link LABEL_REPOSITORY_STATE}.
+   */
+  onRepositoryGone?: 'remove' | 'mark';
+}
+
+/** On the entities of a disabled or deleted repository, with `onRepositoryGone: mark`: `disabled` or `deleted`. */
+export const LABEL_REPOSITORY_STATE = 'stagedoor.io/repository-state';
+
+/** Why a repository discovery knew is no longer discovered. */
+type GoneReason = 'disabled' | 'deleted' | 'filtered';
+
+/** What re-reading one repository did (logged and audited by the service hook receiver). */
+export interface RefreshResult {
+  outcome: 'read' | 'unchanged' | 'pushed' | 'removed' | 'marked' | 'ignored';
+  /** The repository's source key, when discovery knows it. */
+  sourceKey?: string;
+  /** What changed in the catalog (refs). */
+  changes?: EntityChanges;
 }
 
 /** What one run did, per organization summed up (logged, and read by tests and the benchmark). */
@@ -52,6 +79,8 @@ export interface DiscoveryRunSummary {
   filesRead: number;
   pushed: number;
   removed: number;
+  /** Disabled or deleted repositories whose entities were kept and marked (`onRepositoryGone: mark`). */
+  marked: number;
   failedProjects: string[];
   failedRepositories: string[];
   requests: number;
@@ -87,6 +116,7 @@ export class DiscoveryService {
       filesRead: 0,
       pushed: 0,
       removed: 0,
+      marked: 0,
       failedProjects: [],
       failedRepositories: [],
       requests: 0,
@@ -104,7 +134,7 @@ export class DiscoveryService {
     }
     total.durationMs = Date.now() - started;
     this.logger.info(
-      `discovery: ${total.repositories} repositories, ${total.read} read (${total.filesRead} files), ${total.unchanged} unchanged, ${total.pushed} owned by push, ${total.removed} removed, ${total.failedProjects.length} projects and ${total.failedRepositories.length} repositories failed, ${total.requests} requests in ${total.durationMs} ms`,
+      `discovery: ${total.repositories} repositories, ${total.read} read (${total.filesRead} files), ${total.unchanged} unchanged, ${total.pushed} owned by push, ${total.removed} removed, ${total.marked} marked, ${total.failedProjects.length} projects and ${total.failedRepositories.length} repositories failed, ${total.requests} requests in ${total.durationMs} ms`,
       { event: 'stagedoor.discovery.run', ...total },
     );
     return total;
@@ -125,7 +155,8 @@ export class DiscoveryService {
       requestTimeoutMs: config.requestTimeoutMs,
     });
     try {
-      const projects = (await client.listProjects()).filter(p =>
+      const allProjects = await client.listProjects();
+      const projects = allProjects.filter(p =>
         org.projects.some(re => re.test(p.name)),
       );
       const known = await this.discovery.repositories(org.url);
@@ -134,13 +165,17 @@ export class DiscoveryService {
       );
       const unlisted = new Set<string>();
       const seen = new Set<string>();
+      const listed = new Set<string>();
+      const disabled = new Set<string>();
       const work: DiscoveredRepository[] = [];
       await Promise.all(
         projects.map(async p => {
           try {
             for (const r of await client.listRepositories(p.name)) {
+              listed.add(r.id);
               if (!org.repositories.some(re => re.test(`${p.name}/${r.name}`)))
                 continue;
+              if (r.isDisabled) disabled.add(r.id);
               if (r.isDisabled || !r.defaultBranch || r.size === 0) continue;
               if (r.isFork && !org.includeForks) continue;
               work.push(r);
@@ -185,14 +220,24 @@ export class DiscoveryService {
         },
       );
       await Promise.all(lanes);
-      // Gone, disabled, emptied or filtered out (with its project, or alone): remove,
-      // unless its project could not be listed this time.
+      // Gone, disabled, emptied or filtered out (with its project, or alone): remove (or
+      // mark), unless its project could not be listed this time.
+      const projectExists = new Set(allProjects.map(p => p.name.toLowerCase()));
       for (const row of known.values()) {
         if (seen.has(row.repository_id)) continue;
         if (unlisted.has(row.project.toLowerCase())) continue;
-        await this.release(row.source_key, row.head_commit ?? '0000000');
-        await this.discovery.forget(row.repository_id);
-        total.removed++;
+        const reason: GoneReason = disabled.has(row.repository_id)
+          ? 'disabled'
+          : !listed.has(row.repository_id) &&
+              (!projectExists.has(row.project.toLowerCase()) ||
+                projects.some(
+                  p => p.name.toLowerCase() === row.project.toLowerCase(),
+                ))
+            ? 'deleted'
+            : 'filtered';
+        const result = await this.gone(row, reason);
+        if (result.outcome === 'removed') total.removed++;
+        if (result.outcome === 'marked') total.marked++;
       }
     } finally {
       total.requests += client.requests;
@@ -209,7 +254,12 @@ export class DiscoveryService {
     repo: DiscoveredRepository,
     previous: DiscoveryRow | undefined,
     pushed: Set<string>,
-  ): Promise<{ outcome: Outcome; filesRead: number }> {
+  ): Promise<{
+    outcome: Outcome;
+    filesRead: number;
+    /** What the read changed in the catalog (absent when nothing was saved). */
+    changes?: EntityChanges;
+  }> {
     const { config } = this.options;
     const source: PushSource = {
       organizationUrl: org.url,
@@ -264,17 +314,17 @@ export class DiscoveryService {
       return { outcome: 'unchanged', filesRead: 0 };
     }
     source.commit = head;
-    if (previous && previous.source_key !== sourceKey) {
-      // Renamed, moved or a new default branch: the old key's entities go.
-      await this.release(previous.source_key, head);
-    }
+    // Renamed, moved or a new default branch: the entities move to the new key in place.
+    const moving =
+      previous && previous.source_key !== sourceKey
+        ? previous.source_key
+        : undefined;
 
     const files = await this.readCatalogFiles(client, repo, head);
     const { entities, problems } = files.length
       ? await entitiesOfFiles(source, files)
       : { entities: [], problems: [] };
     let state: RepositoryState = files.length ? 'catalog-file' : 'placeholder';
-    let desired: DesiredEntity[] | undefined = entities;
     if (hasErrors(problems)) {
       state = 'invalid';
       this.logger.warn(
@@ -284,55 +334,40 @@ export class DiscoveryService {
           .join('; ')}`,
       );
     }
-    const outcome = await this.options.store.withSourceLock(
-      sourceKey,
-      async () => {
-        const current = await this.options.store.getSource(sourceKey);
-        if (current && current.pushed_by !== DISCOVERY_SUBJECT) return 'pushed';
-        // A pipeline of another branch may have pushed since the run started.
-        if (await this.discovery.isPushed(repositoryKey)) {
-          await this.releaseLocked(sourceKey, head);
-          return 'pushed';
-        }
-        const currentRows = current
-          ? await this.options.store.getEntities(sourceKey)
-          : [];
-        if (state === 'invalid') {
-          // Keep the last good entities; a repository with none keeps (or gets) a placeholder that shows the problems.
-          const real = currentRows.some(
-            r => !r.entity.includes('"stagedoor.io/placeholder"'),
-          );
-          desired = real
-            ? undefined
-            : config.placeholder.enabled
-              ? [placeholderEntity(source, config.placeholder, problems)]
-              : [];
-        } else if (desired!.length === 0 && config.placeholder.enabled) {
-          desired = [placeholderEntity(source, config.placeholder)];
-        }
-        if (desired) {
-          const conflicts = await this.conflictsOf(sourceKey, desired);
-          if (conflicts.length) {
-            state = 'conflict';
-            problems.push(...conflicts);
-            this.logger.warn(
-              `discovery: ${sourceKey} was not applied: ${conflicts.map(c => c.message).join('; ')}`,
-            );
-            desired = undefined;
-          }
-        }
-        if (desired)
-          await saveDiscoveredSource(
-            this.options.store,
-            this.options.provider,
-            source,
-            sourceKey,
-            desired,
-            current,
-          );
+    let moved: MovedSource | undefined;
+    let changes: EntityChanges | undefined;
+    const locked = async () => {
+      const { store } = this.options;
+      const current = await store.getSource(sourceKey);
+      if (current && current.pushed_by !== DISCOVERY_SUBJECT) return 'pushed';
+      // A pipeline of another branch may have pushed since the run started.
+      if (await this.discovery.isPushed(repositoryKey)) {
+        await this.releaseLocked(sourceKey, head);
+        return 'pushed';
+      }
+      const old = moving ? await store.getSource(moving) : undefined;
+      if (moving && old?.pushed_by === DISCOVERY_SUBJECT) {
+        moved = { row: old, entities: await store.getEntities(moving) };
+      }
+      return this.applyLocked({
+        source,
+        sourceKey,
+        state,
+        problems,
+        entities,
+        current,
+        moved,
+      }).then(r => {
+        state = r.state;
+        changes = r.changes;
         return 'read' as const;
-      },
+      });
+    };
+    const outcome = await this.options.store.withSourceLock(sourceKey, () =>
+      moving ? this.options.store.withSourceLock(moving, locked) : locked(),
     );
+    // Not moved (a conflict, invalid files, pushed meanwhile): the old key's entities go.
+    if (moving && !changes) await this.release(moving, head);
     if (outcome === 'pushed') {
       await this.discovery.save(row('pushed', null, []));
       return { outcome: 'pushed', filesRead: 0 };
@@ -342,7 +377,66 @@ export class DiscoveryService {
     await this.discovery.save(
       row(final, final === 'conflict' ? null : head, problems),
     );
-    return { outcome: 'read', filesRead: files.length };
+    return { outcome: 'read', filesRead: files.length, changes };
+  }
+
+  /** Decides and saves a read repository's entities, under its source's lock. */
+  private async applyLocked(input: {
+    source: PushSource;
+    sourceKey: string;
+    state: RepositoryState;
+    problems: Problem[];
+    entities: DesiredEntity[];
+    current: SourceRow | undefined;
+    moved: MovedSource | undefined;
+  }): Promise<{ state: RepositoryState; changes?: EntityChanges }> {
+    const { config } = this.options;
+    const { source, sourceKey, problems, current, moved } = input;
+    let { state } = input;
+    let desired: DesiredEntity[] | undefined = input.entities;
+    const currentRows = [
+      ...(moved?.entities ?? []),
+      ...(current ? await this.options.store.getEntities(sourceKey) : []),
+    ];
+    if (state === 'invalid') {
+      // Keep the last good entities; a repository with none keeps (or gets) a placeholder that shows the problems.
+      const real = currentRows.some(
+        r => !r.entity.includes('"stagedoor.io/placeholder"'),
+      );
+      desired = real
+        ? undefined
+        : config.placeholder.enabled
+          ? [placeholderEntity(source, config.placeholder, problems)]
+          : [];
+    } else if (desired!.length === 0 && config.placeholder.enabled) {
+      desired = [placeholderEntity(source, config.placeholder)];
+    }
+    if (desired) {
+      const conflicts = await this.conflictsOf(
+        sourceKey,
+        desired,
+        moved?.row.source_key,
+      );
+      if (conflicts.length) {
+        state = 'conflict';
+        problems.push(...conflicts);
+        this.logger.warn(
+          `discovery: ${sourceKey} was not applied: ${conflicts.map(c => c.message).join('; ')}`,
+        );
+        desired = undefined;
+      }
+    }
+    if (!desired) return { state };
+    const changes = await saveDiscoveredSource(
+      this.options.store,
+      this.options.provider,
+      source,
+      sourceKey,
+      desired,
+      current,
+      moved,
+    );
+    return { state, changes };
   }
 
   /** The catalog files at `head`: each configured path, globs through one listing. */
@@ -379,9 +473,13 @@ export class DiscoveryService {
   private async conflictsOf(
     sourceKey: string,
     desired: DesiredEntity[],
+    movedFrom?: string,
   ): Promise<Problem[]> {
     const { store, catalog, auth } = this.options;
     const owned = await store.ownedRefs(sourceKey);
+    // The repository's previous key (a rename): its entities move here.
+    if (movedFrom)
+      for (const ref of await store.ownedRefs(movedFrom)) owned.add(ref);
     const fresh = desired.filter(d => !owned.has(d.ref));
     const owners = await store.foreignOwners(
       sourceKey,
@@ -418,7 +516,7 @@ export class DiscoveryService {
     repositoryId: string;
     project?: string;
     remoteUrl?: string;
-  }): Promise<'read' | 'unchanged' | 'pushed' | 'removed' | 'ignored'> {
+  }): Promise<RefreshResult> {
     const { organizations } = this.options.config;
     const previous = await this.discovery.repository(target.repositoryId);
     const url = (target.remoteUrl ?? '').toLowerCase();
@@ -429,17 +527,10 @@ export class DiscoveryService {
       ) ??
       (organizations.length === 1 ? organizations[0] : undefined);
     const project = target.project ?? previous?.project;
-    if (!org || !project) return 'ignored';
-    const forget = async () => {
-      if (!previous) return 'ignored' as const;
-      await this.release(
-        previous.source_key,
-        previous.head_commit ?? '0000000',
-      );
-      await this.discovery.forget(previous.repository_id);
-      return 'removed' as const;
-    };
-    if (!org.projects.some(re => re.test(project))) return forget();
+    if (!org || !project) return { outcome: 'ignored' };
+    const forget = async (reason: GoneReason): Promise<RefreshResult> =>
+      previous ? this.gone(previous, reason) : { outcome: 'ignored' };
+    if (!org.projects.some(re => re.test(project))) return forget('filtered');
     const client = await AzureDevOpsDiscoveryClient.connect({
       organizationUrl: org.url,
       credentialsProvider: this.options.credentialsProvider,
@@ -453,32 +544,98 @@ export class DiscoveryService {
     try {
       repositories = await client.listRepositories(project);
     } catch (e) {
-      if ((e as AzureDevOpsRequestError).status === 404) return forget();
+      if ((e as AzureDevOpsRequestError).status === 404)
+        return forget('deleted');
       throw e;
     }
     const r = repositories.find(
       x => x.id.toLowerCase() === target.repositoryId.toLowerCase(),
     );
-    if (
-      !r ||
-      !org.repositories.some(re => re.test(`${r.project}/${r.name}`)) ||
-      r.isDisabled ||
-      !r.defaultBranch ||
-      r.size === 0 ||
-      (r.isFork && !org.includeForks)
-    )
-      return forget();
+    if (!r) return forget('deleted');
+    if (!org.repositories.some(re => re.test(`${r.project}/${r.name}`)))
+      return forget('filtered');
+    if (r.isDisabled) return forget('disabled');
+    if (!r.defaultBranch || r.size === 0 || (r.isFork && !org.includeForks))
+      return forget('filtered');
     const pushed = await this.discovery.pushedRepositories(
       organizationName(org.url),
     );
-    const { outcome } = await this.discoverRepository(
+    const { outcome, changes } = await this.discoverRepository(
       client,
       org,
       r,
       previous,
       pushed,
     );
-    return outcome;
+    return {
+      outcome,
+      sourceKey: (await this.discovery.repository(r.id))?.source_key,
+      changes,
+    };
+  }
+
+  /**
+   * A repository discovery knew is disabled, deleted, emptied or filtered out: its
+   * entities are removed, or, when it was disabled or deleted and `onRepositoryGone` is
+   * `mark`, kept with the label {@link LABEL_REPOSITORY_STATE} (once; a repository that
+   * comes back is read as usual, which drops the label).
+   */
+  private async gone(
+    row: DiscoveryRow,
+    reason: GoneReason,
+  ): Promise<RefreshResult> {
+    const sourceKey = row.source_key;
+    if (reason === 'filtered' || this.options.onRepositoryGone !== 'mark') {
+      const changes = await this.release(
+        sourceKey,
+        row.head_commit ?? '0000000',
+      );
+      await this.discovery.forget(row.repository_id);
+      return { outcome: 'removed', sourceKey, changes };
+    }
+    if (row.state === reason) return { outcome: 'marked', sourceKey };
+    const { store, provider } = this.options;
+    const changes = await store.withSourceLock(sourceKey, async () => {
+      const current = await store.getSource(sourceKey);
+      if (!current || current.pushed_by !== DISCOVERY_SUBJECT) return undefined;
+      const desired = (await store.getEntities(sourceKey)).map(e => {
+        const entity = JSON.parse(e.entity) as Entity;
+        const marked: Entity = {
+          ...entity,
+          metadata: {
+            ...entity.metadata,
+            labels: {
+              ...entity.metadata.labels,
+              [LABEL_REPOSITORY_STATE]: reason,
+            },
+          },
+        };
+        return {
+          ref: e.entity_ref,
+          locationKey: e.location_key,
+          entity: marked,
+          contentHash: createHash('sha256')
+            .update(JSON.stringify(marked))
+            .digest('hex'),
+        };
+      });
+      return saveDiscoveredSource(
+        store,
+        provider,
+        sourceOfRow(current, current.commit),
+        sourceKey,
+        desired,
+        current,
+      );
+    });
+    // No head: the repository is read in full when it comes back.
+    await this.discovery.save({
+      ...row,
+      state: reason,
+      head_commit: null,
+      checked_at: new Date(),
+    });
+    return { outcome: 'marked', sourceKey, changes };
   }
 
   /**
@@ -494,8 +651,11 @@ export class DiscoveryService {
   }
 
   /** Removes the entities of a discovery-written source (never of a pushed one). */
-  private async release(sourceKey: string, commit: string): Promise<void> {
-    await this.options.store.withSourceLock(sourceKey, () =>
+  private async release(
+    sourceKey: string,
+    commit: string,
+  ): Promise<EntityChanges | undefined> {
+    return this.options.store.withSourceLock(sourceKey, () =>
       this.releaseLocked(sourceKey, commit),
     );
   }
@@ -503,25 +663,27 @@ export class DiscoveryService {
   private async releaseLocked(
     sourceKey: string,
     commit: string,
-  ): Promise<void> {
-    {
-      const current = await this.options.store.getSource(sourceKey);
-      if (!current || current.pushed_by !== DISCOVERY_SUBJECT) return;
-      await saveDiscoveredSource(
-        this.options.store,
-        this.options.provider,
-        {
-          organizationUrl: current.organization_url,
-          project: current.project,
-          repositoryName: current.repository_name,
-          repositoryId: current.repository_id ?? undefined,
-          branch: current.branch,
-          commit,
-        },
-        sourceKey,
-        [],
-        current,
-      );
-    }
+  ): Promise<EntityChanges | undefined> {
+    const current = await this.options.store.getSource(sourceKey);
+    if (!current || current.pushed_by !== DISCOVERY_SUBJECT) return undefined;
+    return saveDiscoveredSource(
+      this.options.store,
+      this.options.provider,
+      sourceOfRow(current, commit),
+      sourceKey,
+      [],
+      current,
+    );
   }
+}
+
+function sourceOfRow(row: SourceRow, commit: string): PushSource {
+  return {
+    organizationUrl: row.organization_url,
+    project: row.project,
+    repositoryName: row.repository_name,
+    repositoryId: row.repository_id ?? undefined,
+    branch: row.branch,
+    commit,
+  };
 }

@@ -13,7 +13,10 @@ export type RepositoryState =
   | 'catalog-file'
   | 'invalid'
   | 'conflict'
-  | 'pushed';
+  | 'pushed'
+  /** Disabled or deleted, its entities kept and labelled (`onRepositoryGone: mark`). */
+  | 'disabled'
+  | 'deleted';
 
 /** Row of `stagedoor_discovery_repositories`. */
 export interface DiscoveryRow {
