@@ -84,9 +84,14 @@ async function main() {
       );
   }
   await step('P3', validateRows);
-  await step('P4', async () =>
-    techdocsRows(await runTechDocsBench({ pages: full ? 1000 : 200 }), full),
-  );
+  // P4 on the plain emulator, then with a network between (a delaying loopback proxy).
+  for (const latencyMs of [0, 20, 50])
+    await step('P4', async () =>
+      techdocsRows(
+        await runTechDocsBench({ pages: full ? 1000 : 200, latencyMs }),
+        full,
+      ),
+    );
   await step('P5', async () =>
     packageRows(await runPackageBench({ runs: full ? 21 : 7 })),
   );
