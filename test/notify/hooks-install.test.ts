@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { main } from '../../tasks/shared/src/cli';
+import { runStagedoor } from '../fixtures/cli';
 import {
   startFakeAzureDevOps,
   startFakeManagedIdentityEndpoint,
@@ -24,17 +24,10 @@ const EVENTS = [
 ];
 
 /** Runs `stagedoor hooks install …` in-process and captures what it prints. */
-async function stagedoor(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['hooks', 'install', ...args], {
-    stdout: t => (stdout += t),
-    stderr: t => (stderr += t),
+const stagedoor = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runStagedoor(['hooks', 'install', ...args], {
     env: { AZURE_DEVOPS_TOKEN: PAT, ...env },
-    cwd: process.cwd(),
   });
-  return { code, stdout, stderr };
-}
 
 describe('stagedoor hooks install', function () {
   this.timeout(60_000);

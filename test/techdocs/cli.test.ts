@@ -10,26 +10,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main } from '../../tasks/shared/src/cli';
+import { runStagedoor } from '../fixtures/cli';
 import { RunningAzurite, startAzurite } from '../fixtures/azurite';
 
 const repoRoot = resolve(__dirname, '..', '..');
 
-async function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-  cwd = process.cwd(),
-) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: t => (stdout += t),
-    stderr: t => (stderr += t),
-    env,
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) =>
+  runStagedoor(args, { env, cwd });
 
 describe('stagedoor techdocs publish', function () {
   this.timeout(120_000);

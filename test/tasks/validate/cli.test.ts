@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { main } from '../../../tasks/shared/src/cli';
+import { runStagedoor } from '../../fixtures/cli';
 import { discoverCatalogFiles } from '../../../tasks/shared/src/validate';
 import {
   cleanRepos,
@@ -13,17 +13,8 @@ import {
   teamA,
 } from './helpers';
 
-async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['validate', ...args], {
-    stdout: t => (stdout += t),
-    stderr: t => (stderr += t),
-    env,
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
+  runStagedoor(['validate', ...args], { cwd, env });
 
 describe('stagedoor validate', function () {
   this.timeout(120_000);

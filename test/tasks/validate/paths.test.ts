@@ -7,7 +7,7 @@ import {
   templateSkeletonFolders,
   templateSkeletonReason,
 } from '@stagedoor/common';
-import { main } from '../../../tasks/shared/src/cli';
+import { runStagedoor } from '../../fixtures/cli';
 import { runTask } from '../../fixtures/agent';
 import {
   cleanRepos,
@@ -18,17 +18,8 @@ import {
   teamA,
 } from './helpers';
 
-async function cli(args: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['validate', ...args], {
-    stdout: t => (stdout += t),
-    stderr: t => (stderr += t),
-    env: {},
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], cwd: string) =>
+  runStagedoor(['validate', ...args], { cwd });
 
 const template = (name: string, action: string, url: string) =>
   `apiVersion: scaffolder.backstage.io/v1beta3

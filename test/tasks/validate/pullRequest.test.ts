@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { main } from '../../../tasks/shared/src/cli';
+import { runStagedoor } from '../../fixtures/cli';
 import { envName, runTask, TaskRun } from '../../fixtures/agent';
 import {
   startFakeAzureDevOps,
@@ -319,17 +319,8 @@ describe('BackstageCatalogValidate@1 pull-request feedback', function () {
   });
 
   describe('stagedoor validate --pull-request', () => {
-    async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-      let stdout = '';
-      let stderr = '';
-      const code = await main(['validate', ...args], {
-        stdout: t => (stdout += t),
-        stderr: t => (stderr += t),
-        env,
-        cwd,
-      });
-      return { code, stdout, stderr };
-    }
+    const cli = (args: string[], cwd: string, env: NodeJS.ProcessEnv) =>
+      runStagedoor(['validate', ...args], { cwd, env });
     /** The agent's variables as a script step sees them, with the job token mapped. */
     const agentEnv = (id: number, token = 'job-token') => ({
       ...Object.fromEntries(
