@@ -98,6 +98,7 @@ export const catalogModuleStagedoorPush = createBackendModule({
         deps.httpRouter.use(
           createRouter({
             config,
+            rootConfig: deps.rootConfig,
             logger,
             httpAuth: deps.httpAuth,
             auditor: deps.auditor,

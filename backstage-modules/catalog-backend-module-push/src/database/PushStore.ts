@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { DatabaseService } from '@backstage/backend-plugin-api';
+import {
+  type DatabaseService,
+  isDatabaseConflictError,
+} from '@backstage/backend-plugin-api';
 import { migrateToLatest } from './migrate';
 import {
   ENTITIES_TABLE,
@@ -142,6 +145,21 @@ export class PushStore {
       for (const r of rows) owners.set(r.entity_ref, r.source_key);
     }
     return owners;
+  }
+
+  /**
+   * Replaces what the source owns, in a transaction of its own. False, with nothing
+   * saved, when another source claimed one of `entities` at the same moment (the
+   * unique key on the entity ref refused the insert).
+   */
+  async saveSource(source: SourceRow, entities: EntityRow[]): Promise<boolean> {
+    try {
+      await this.transaction(trx => this.saveState(trx, source, entities));
+      return true;
+    } catch (error) {
+      if (isDatabaseConflictError(error)) return false;
+      throw error;
+    }
   }
 
   /** Replaces what the source owns, in the caller's transaction. */

@@ -1,11 +1,13 @@
 import express from 'express';
 import Router from 'express-promise-router';
+import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import type {
   AuditorService,
   HttpAuthService,
   LoggerService,
+  RootConfigService,
 } from '@backstage/backend-plugin-api';
-import { InputError, serializeError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import {
   type PolicyResponse,
   PUSH_API_PATH,
@@ -14,12 +16,7 @@ import {
   sourceKeyOf,
 } from '@stagedoor/common';
 import type { PushConfig } from '../config';
-import { authorizeSource } from '../service/authorize';
-import {
-  errorBodyExtras,
-  PayloadTooLargeError,
-  statusCodeOf,
-} from '../service/errors';
+import { PayloadTooLargeError } from '../service/errors';
 import type { PushMetrics } from '../service/metrics';
 import type { PushService } from '../service/PushService';
 import type { SourceStatusService } from '../service/SourceStatusService';
@@ -28,6 +25,8 @@ import { perPrincipalRateLimit } from './rateLimit';
 /** What the push API needs; all built in the module's init. */
 export interface RouterOptions {
   config: PushConfig;
+  /** The root config, for Backstage's error middleware. */
+  rootConfig: RootConfigService;
   logger: LoggerService;
   httpAuth: HttpAuthService;
   pushService: PushService;
@@ -76,7 +75,7 @@ export function createRouter(options: RouterOptions): express.Router {
         );
         throw new InputError(`Malformed push body: ${issues.join('; ')}`);
       }
-      const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
+      const dryRun = flag(req.query.dryRun);
       const { source, files } = parsed.data;
       const meta = {
         sourceKey: sourceKeyOf(source),
@@ -131,12 +130,12 @@ export function createRouter(options: RouterOptions): express.Router {
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
       throw new InputError('limit must be a whole number from 1 to 500');
     }
-    const items = await statusService.list({ project, limit });
-    const failedOnly = req.query.failed === 'true' || req.query.failed === '1';
     const body: SourceList = {
-      items: failedOnly
-        ? items.filter(s => s.entities.some(e => e.state === 'failed'))
-        : items,
+      items: await statusService.list({
+        project,
+        limit,
+        failedOnly: flag(req.query.failed),
+      }),
     };
     res.json(body);
   });
@@ -147,11 +146,7 @@ export function createRouter(options: RouterOptions): express.Router {
     });
     const sourceKey = req.params.sourceKey.toLowerCase();
     if (credentials.principal.type === 'service') {
-      authorizeSource(
-        config.rules,
-        credentials.principal.subject,
-        sourceKey.split('@')[0],
-      );
+      pushService.authorize(credentials.principal.subject, sourceKey);
     }
     res.json(await statusService.status(sourceKey));
   });
@@ -164,7 +159,7 @@ export function createRouter(options: RouterOptions): express.Router {
     async (req, res) => {
       const subject: string = res.locals.subject;
       const sourceKey = req.params.sourceKey.toLowerCase();
-      const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
+      const dryRun = flag(req.query.dryRun);
       const event = await options.auditor?.createEvent({
         eventId: 'push-source-delete',
         severityLevel: dryRun ? 'low' : 'high',
@@ -183,6 +178,8 @@ export function createRouter(options: RouterOptions): express.Router {
     },
   );
 
+  // Pushes refused before the push service saw them (authentication, rate limit, size,
+  // malformed body) are counted and audited here; Backstage's error middleware answers.
   api.use(
     (
       error: unknown,
@@ -190,45 +187,44 @@ export function createRouter(options: RouterOptions): express.Router {
       res: express.Response,
       next: express.NextFunction,
     ) => {
-      if (res.headersSent) {
-        next(error);
-        return;
-      }
-      const statusCode = statusCodeOf(error);
-      // Refused before the push service saw it (authentication, rate limit, size, malformed).
-      if (req.method === 'POST' && req.path === '/push' && !res.locals.audited)
-        options.metrics?.pushRejected(error);
-      // Pushes refused before their body was read (rate limit, size, malformed) are audited here.
       if (
+        !res.headersSent &&
         req.method === 'POST' &&
         req.path === '/push' &&
-        res.locals.subject &&
         !res.locals.audited
       ) {
-        options.auditor
-          ?.createEvent({
-            eventId: 'push',
-            severityLevel: 'medium',
-            request: req,
-          })
-          .then(event => event.fail({ error: auditedError(error) }))
-          .catch(e => options.logger.warn(`Push audit event failed: ${e}`));
+        options.metrics?.pushRejected(error);
+        if (res.locals.subject) {
+          options.auditor
+            ?.createEvent({
+              eventId: 'push',
+              severityLevel: 'medium',
+              request: req,
+            })
+            .then(event => event.fail({ error: auditedError(error) }))
+            .catch(e => options.logger.warn(`Push audit event failed: ${e}`));
+        }
       }
-      if (statusCode >= 500)
-        options.logger.error(`Push API request failed: ${error}`);
-      // Backstage's error body shape (as MiddlewareFactory.error() writes it), plus the
-      // list the client needs, e.g. every validation problem.
-      res.status(statusCode).json({
-        error: { ...serializeError(error as Error), ...errorBodyExtras(error) },
-        request: { method: req.method, url: req.originalUrl },
-        response: { statusCode },
-      });
+      next(error);
     },
   );
 
   const router = Router();
   router.use(PUSH_API_PATH, api);
+  // Backstage's error body (`ErrorResponseBody`): the typed errors' fields are the
+  // protocol's error details (`@stagedoor/common`, `pushErrorSchema`).
+  router.use(
+    MiddlewareFactory.create({
+      config: options.rootConfig,
+      logger: options.logger,
+    }).error(),
+  );
   return router;
+}
+
+/** A boolean query parameter: `true` or `1`. */
+function flag(value: unknown): boolean {
+  return value === 'true' || value === '1';
 }
 
 /**
@@ -254,9 +250,11 @@ function parseBody(
       if (!e) next();
       else if (e.type === 'entity.too.large') {
         next(
-          new PayloadTooLargeError(
-            `The push body is larger than ${limit} bytes (stagedoor.push.maxBodyBytes)`,
-          ),
+          new PayloadTooLargeError({
+            unit: 'bytes',
+            limit,
+            setting: 'stagedoor.push.maxBodyBytes',
+          }),
         );
       } else {
         next(

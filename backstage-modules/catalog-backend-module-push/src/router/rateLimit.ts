@@ -1,12 +1,6 @@
 import type express from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { CustomErrorBase } from '@backstage/errors';
-
-/** `429`: the principal sent more pushes than `stagedoor.push.rateLimit` allows. */
-export class TooManyRequestsError extends CustomErrorBase {
-  override name = 'TooManyRequestsError' as const;
-  readonly statusCode = 429;
-}
+import { TooManyRequestsError } from '../service/errors';
 
 type RateLimitedRequest = express.Request & {
   rateLimit?: { resetTime?: Date };
@@ -35,9 +29,10 @@ export function perPrincipalRateLimit(
         : 60;
       res.setHeader('Retry-After', String(seconds));
       next(
-        new TooManyRequestsError(
-          `More than ${requestsPerMinute} pushes in a minute from ${res.locals.subject}; retry after ${seconds} s (stagedoor.push.rateLimit.requestsPerMinute)`,
-        ),
+        new TooManyRequestsError(String(res.locals.subject), {
+          requestsPerMinute,
+          retryAfterSeconds: seconds,
+        }),
       );
     },
     // The key is the authenticated principal, not the client address, so the

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { isDatabaseConflictError } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   checkCatalogFiles,
@@ -11,6 +9,7 @@ import {
   hasErrors,
   type PushRequest,
   type PushResponse,
+  repoPathOf,
   shortBranchName,
   sourceKeyOf,
   type ValidateOptions,
@@ -20,52 +19,30 @@ import type { PushStore } from '../database/PushStore';
 import type { EntityRow, SourceRow } from '../database/tables';
 import type { StagedoorPushEntityProvider } from '../providers/StagedoorPushEntityProvider';
 import type { PushMetrics } from './metrics';
-import { authorizeKinds, authorizeSource } from './authorize';
-import { toDesiredEntities, withProvenance } from './entities';
-import { PayloadTooLargeError, UnprocessableEntitiesError } from './errors';
-import { orderPush } from './ordering';
+import { authorizeKinds, authorizeSource, type Grant } from './authorize';
+import { toDesiredEntities } from './entities';
+import {
+  BranchRefusedError,
+  OwnershipConflictError,
+  PayloadTooLargeError,
+  UnprocessableEntitiesError,
+} from './errors';
 import { checkCatalogOwnership } from './ownership';
+import {
+  type AdmittedPush,
+  caughtUp,
+  checkBranch,
+  checkForeignOwners,
+  contentHashOf,
+  orderAgainst,
+  planPush,
+  planRemoval,
+  pushResponse,
+  repeatChanges,
+  type SourceState,
+  type StoredSource,
+} from './plan';
 import { Semaphore } from './semaphore';
-
-/** The answer to a push from another branch than the source's: names the branch to push from. */
-function wrongBranchMessage(
-  sourceKey: string,
-  branch: string,
-  expected: string,
-  why: 'configured' | 'established',
-): string {
-  const repository = sourceKey.split('@')[0];
-  const reason =
-    why === 'configured'
-      ? `the push rule for ${repository} accepts branch ${expected} only (stagedoor.push.rules[].branch)`
-      : `the catalog entities of ${repository} come from branch ${expected}`;
-  return (
-    `This push is from branch ${branch}, but ${reason}; push from ${expected}, ` +
-    'or set stagedoor.push.rules[].previewBranches: true to accept pushes from other branches'
-  );
-}
-
-/** Throws when one of `owners` (ref → source key) is the same repository on another branch. */
-function checkBranch(
-  sourceKey: string,
-  branch: string,
-  owners: Map<string, string>,
-): void {
-  const repository = sourceKey.split('@')[0];
-  const sameRepository = [...owners.values()].find(
-    owner => owner.split('@')[0] === repository,
-  );
-  if (sameRepository) {
-    throw new InputError(
-      wrongBranchMessage(
-        sourceKey,
-        branch,
-        sameRepository.slice(repository.length + 1),
-        'established',
-      ),
-    );
-  }
-}
 
 /** Everything the push rules need, built once in the module's init. */
 export interface PushServiceOptions {
@@ -179,34 +156,75 @@ export class PushService {
     });
   }
 
+  /**
+   * A push in three steps: admit (authorization, validation, limits, ownership outside
+   * the store), then, under the source's lock, plan (ordering, the store's owners, the
+   * state to store) and commit (store, then apply).
+   */
   private async pushUnlogged(
     request: PushRequest,
     sourceKey: string,
     subject: string,
     dryRun: boolean,
   ): Promise<PushResponse> {
-    const { source, files } = request;
-    const grant = authorizeSource(
-      this.options.config.rules,
-      subject,
-      sourceKey.split('@')[0],
+    const push = await this.admit(request, sourceKey, subject, dryRun);
+    const { store } = this.options;
+    return this.slots.run(() =>
+      store.withSourceLock(sourceKey, async () => {
+        const stored = await this.readStored(sourceKey);
+        if (orderAgainst(push, stored) === 'repeat') {
+          return pushResponse(
+            push,
+            { dryRun, applied: false },
+            repeatChanges(stored),
+          );
+        }
+        const owners = await store.foreignOwners(
+          sourceKey,
+          push.desired.map(d => d.ref),
+        );
+        if (!push.grant.rule.previewBranches)
+          checkBranch(sourceKey, push.branch, owners);
+        checkForeignOwners(owners);
+        const plan = planPush(push, stored, new Date());
+        const answer = pushResponse(
+          push,
+          { dryRun, applied: true },
+          plan.changes,
+        );
+        if (dryRun) {
+          if (plan.removesAllEntities) answer.removesAllEntities = true;
+          return answer;
+        }
+        await this.commit(plan.state);
+        return answer;
+      }),
     );
+  }
+
+  /**
+   * Admission: what can be decided before the source's lock. Throws the typed errors of
+   * the protocol (403, 400, 413, 422, 409); a push that passes is ready to plan.
+   */
+  private async admit(
+    request: PushRequest,
+    sourceKey: string,
+    subject: string,
+    dryRun: boolean,
+  ): Promise<AdmittedPush> {
+    const { source, files } = request;
+    const { config, store, discovery } = this.options;
+    const grant = authorizeSource(config.rules, subject, repoPathOf(sourceKey));
     const branch = shortBranchName(source.branch);
-    const configured = grant.rule.branch;
-    if (
-      configured &&
-      !grant.rule.previewBranches &&
-      branch.toLowerCase() !== configured.toLowerCase()
-    ) {
-      throw new InputError(
-        wrongBranchMessage(sourceKey, branch, configured, 'configured'),
-      );
-    }
+    checkConfiguredBranch(grant, sourceKey, branch);
     const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
     if (bytes > grant.rule.maxBytes) {
-      throw new PayloadTooLargeError(
-        `The push holds ${bytes} bytes of files; the limit for this source is ${grant.rule.maxBytes} (stagedoor.push.rules[].maxBytes)`,
-      );
+      throw new PayloadTooLargeError({
+        unit: 'bytes',
+        limit: grant.rule.maxBytes,
+        actual: bytes,
+        setting: 'stagedoor.push.rules[].maxBytes',
+      });
     }
 
     const validation = await this.validate(files);
@@ -216,37 +234,35 @@ export class PushService {
       new Set(files.map(f => f.path.replace(/^\/+/, ''))),
     );
     const problems = [...validation.problems, ...resolved.problems];
-    if (hasErrors(problems)) {
-      const count = problems.filter(p => p.severity === 'error').length;
-      throw new UnprocessableEntitiesError(
-        `The pushed files have ${count} problem(s); fix them and push again`,
-        problems,
-      );
-    }
+    if (hasErrors(problems)) throw new UnprocessableEntitiesError(problems);
     const desired = resolved.entities;
     if (desired.length > grant.rule.maxEntities) {
-      throw new PayloadTooLargeError(
-        `The push holds ${desired.length} entities; the limit for this source is ${grant.rule.maxEntities} (stagedoor.push.rules[].maxEntities)`,
-      );
+      throw new PayloadTooLargeError({
+        unit: 'entities',
+        limit: grant.rule.maxEntities,
+        actual: desired.length,
+        setting: 'stagedoor.push.rules[].maxEntities',
+      });
     }
     authorizeKinds(
       grant,
       desired.map(d => d.entity.kind),
     );
-    if (!dryRun && this.options.discovery) {
-      await this.options.discovery.yieldRepository(sourceKey, source.commit);
+    if (!dryRun && discovery) {
+      await discovery.yieldRepository(sourceKey, source.commit);
     }
     // Entities this source already owns need no catalog round trip: only new refs can
     // collide with another provider or location (most pushes are updates).
-    const owned = await this.options.store.ownedRefs(sourceKey);
+    const owned = await store.ownedRefs(sourceKey);
+    const added = desired.filter(d => !owned.has(d.ref));
     if (!grant.rule.previewBranches) {
       // The same repository on another branch owns them: say which branch, not "owned".
       checkBranch(
         sourceKey,
         branch,
-        await this.options.store.foreignOwners(
+        await store.foreignOwners(
           sourceKey,
-          desired.filter(d => !owned.has(d.ref)).map(d => d.ref),
+          added.map(d => d.ref),
         ),
       );
     }
@@ -254,153 +270,68 @@ export class PushService {
       this.options.catalog,
       this.options.auth,
       sourceKey,
-      desired.filter(d => !owned.has(d.ref)),
+      added,
     );
+    return {
+      source,
+      sourceKey,
+      subject,
+      branch,
+      grant,
+      desired,
+      problems,
+      contentHash: contentHashOf(desired),
+    };
+  }
 
-    const contentHash = createHash('sha256')
-      .update(JSON.stringify(desired.map(d => [d.ref, d.contentHash]).sort()))
-      .digest('hex');
+  /** What the source has stored; read under its lock. */
+  private async readStored(sourceKey: string): Promise<StoredSource> {
+    const { store } = this.options;
+    const current = await store.getSource(sourceKey);
+    const entities = new Map(
+      (await store.getEntities(sourceKey)).map(r => [r.entity_ref, r]),
+    );
+    return { current, entities };
+  }
 
-    return this.slots.run(() =>
-      this.options.store.withSourceLock(sourceKey, async () => {
-        const { store } = this.options;
-        const current = await store.getSource(sourceKey);
-        const order = orderPush(source, contentHash, current);
-        const previous = new Map(
-          (await store.getEntities(sourceKey)).map(r => [r.entity_ref, r]),
-        );
-        const caughtUp =
-          !current || current.applied_generation === current.generation;
-        if (order === 'stale') {
-          throw new ConflictError(
-            `Push of ${source.commit} (build ${source.buildId ?? 'unknown'}) is older than the last push applied for ${sourceKey}: ` +
-              `${current!.commit} (build ${current!.build_id ?? 'unknown'}); it was not applied`,
-          );
-        }
-        if (order === 'repeat' && caughtUp) {
-          return this.answer(
-            sourceKey,
-            source.commit,
-            dryRun,
-            false,
-            [],
-            [],
-            [],
-            [...previous.keys()],
-            problems,
-          );
-        }
-        const owners = await store.foreignOwners(
-          sourceKey,
-          desired.map(d => d.ref),
-        );
-        if (!grant.rule.previewBranches) checkBranch(sourceKey, branch, owners);
-        if (owners.size > 0) {
-          throw new ConflictError(
-            `Already owned by another source: ${[...owners].map(([ref, owner]) => `${ref} (source ${owner})`).join(', ')}`,
-          );
-        }
-        const added: string[] = [];
-        const updated: string[] = [];
-        const unchanged: string[] = [];
-        const rows: EntityRow[] = desired.map(d => {
-          const before = previous.get(d.ref);
-          const changed = !before || before.content_hash !== d.contentHash;
-          (!before ? added : changed ? updated : unchanged).push(d.ref);
-          return {
-            entity_ref: d.ref,
-            source_key: sourceKey,
-            location_key: d.locationKey,
-            entity: JSON.stringify(
-              changed
-                ? withProvenance(d.entity, sourceKey, source)
-                : JSON.parse(before.entity),
-            ),
-            content_hash: d.contentHash,
-            commit: changed ? source.commit : before.commit,
-          };
-        });
-        const wanted = new Set(desired.map(d => d.ref));
-        const removed = [...previous.keys()].filter(ref => !wanted.has(ref));
-        if (dryRun) {
-          const answer = this.answer(
-            sourceKey,
-            source.commit,
-            true,
-            true,
-            added,
-            updated,
-            removed,
-            unchanged,
-            problems,
-          );
-          if (previous.size > 0 && desired.length === 0)
-            answer.removesAllEntities = true;
-          return answer;
-        }
+  /**
+   * Stores the state first, then applies it: a crash in between leaves
+   * `applied_generation` behind, and the reconcile re-applies the stored state.
+   */
+  private async commit(state: SourceState): Promise<void> {
+    if (!(await this.options.store.saveSource(state.source, state.entities))) {
+      throw new OwnershipConflictError(
+        'Another source claimed one of these entities at the same time',
+        state.entities.map(r => ({
+          entityRef: r.entity_ref,
+          ownerType: 'source' as const,
+        })),
+      );
+    }
+    await this.apply(state.source, state.toApply);
+  }
 
-        // Store first, then apply: a crash in between leaves applied_generation behind,
-        // and the reconcile re-applies the stored state.
-        const pendingBefore: string[] =
-          current && !caughtUp ? JSON.parse(current.pending_removals) : [];
-        const generation = (current?.generation ?? 0) + 1;
-        const row: SourceRow = {
-          source_key: sourceKey,
-          organization_url: source.organizationUrl,
-          project: source.project,
-          repository_name: source.repositoryName,
-          repository_id: source.repositoryId ?? null,
-          branch: source.branch,
-          commit: source.commit,
-          build_id: source.buildId ?? null,
-          build_url: source.buildUrl ?? null,
-          commit_time: source.commitTime ?? null,
-          content_hash: contentHash,
-          pushed_by: subject,
-          pushed_at: new Date(),
-          generation,
-          applied_generation: current?.applied_generation ?? 0,
-          pending_removals: JSON.stringify(
-            [...new Set([...pendingBefore, ...removed])].filter(
-              r => !wanted.has(r),
-            ),
-          ),
-        };
-        try {
-          await store.transaction(trx => store.saveState(trx, row, rows));
-        } catch (error) {
-          if (isDatabaseConflictError(error)) {
-            throw new ConflictError(
-              `Another source claimed one of these entities at the same time: ${[...wanted].join(', ')}`,
-            );
-          }
-          throw error;
-        }
-        const changedRefs = new Set([...added, ...updated]);
-        // After an interrupted apply, everything is re-sent: the catalog may hold any older state.
-        const toApply = rows.filter(
-          r => !caughtUp || changedRefs.has(r.entity_ref),
-        );
-        await this.options.provider.applyDelta(
-          toApply.map(r => ({
-            entity: JSON.parse(r.entity) as Entity,
-            locationKey: r.location_key,
-          })),
-          JSON.parse(row.pending_removals),
-        );
-        await store.markApplied(sourceKey, generation);
-        return this.answer(
-          sourceKey,
-          source.commit,
-          false,
-          true,
-          added,
-          updated,
-          removed,
-          unchanged,
-          problems,
-        );
-      }),
+  /**
+   * The apply half of a commit: sends `rows` and the source's pending removals to the
+   * catalog, then marks the source's generation applied.
+   */
+  private async apply(source: SourceRow, rows: EntityRow[]): Promise<void> {
+    await this.options.provider.applyDelta(
+      rows.map(r => ({
+        entity: JSON.parse(r.entity) as Entity,
+        locationKey: r.location_key,
+      })),
+      JSON.parse(source.pending_removals),
+    );
+    await this.options.store.markApplied(source.source_key, source.generation);
+  }
+
+  /** Throws SourceNotAllowedError (403) unless a push rule lets `subject` push `sourceKey`. */
+  authorize(subject: string, sourceKey: string): Grant {
+    return authorizeSource(
+      this.options.config.rules,
+      subject,
+      repoPathOf(sourceKey),
     );
   }
 
@@ -417,37 +348,19 @@ export class PushService {
     dryRun: boolean,
   ): Promise<DeleteSourceResponse> {
     const key = sourceKey.toLowerCase();
-    authorizeSource(this.options.config.rules, subject, key.split('@')[0]);
-    const { store, provider, logger } = this.options;
+    this.authorize(subject, key);
+    const { store, logger } = this.options;
     return this.slots.run(() =>
       store.withSourceLock(key, async () => {
         const current = await store.getSource(key);
         const refs = (await store.getEntities(key)).map(r => r.entity_ref);
-        const caughtUp =
-          !current || current.applied_generation === current.generation;
-        const pendingBefore: string[] =
-          current && !caughtUp ? JSON.parse(current.pending_removals) : [];
-        if (!current || (refs.length === 0 && caughtUp)) {
+        if (!current || (refs.length === 0 && caughtUp(current))) {
           throw new NotFoundError(
             `Source ${key} has no entities in the catalog; nothing to remove`,
           );
         }
         if (dryRun) return { sourceKey: key, dryRun: true, removed: refs };
-        const generation = current.generation + 1;
-        const removals = [...new Set([...pendingBefore, ...refs])];
-        const row: SourceRow = {
-          ...current,
-          content_hash: createHash('sha256')
-            .update(JSON.stringify([]))
-            .digest('hex'),
-          pushed_by: subject,
-          pushed_at: new Date(),
-          generation,
-          pending_removals: JSON.stringify(removals),
-        };
-        await store.transaction(trx => store.saveState(trx, row, []));
-        await provider.applyDelta([], removals);
-        await store.markApplied(key, generation);
+        await this.commit(planRemoval(current, refs, subject, new Date()));
         logger.info(`source ${key} removed: ${refs.length} entities`, {
           event: 'stagedoor.push.source-deleted',
           sourceKey: key,
@@ -464,22 +377,14 @@ export class PushService {
    * every replica at any time: it takes the same per-source lock as a push.
    */
   async reconcile(): Promise<number> {
-    const { store, provider, logger } = this.options;
+    const { store, logger } = this.options;
     let count = 0;
     for (const sourceKey of await store.listUnapplied()) {
       await store.withSourceLock(sourceKey, async () => {
         const current = await store.getSource(sourceKey);
         if (!current || current.applied_generation >= current.generation)
           return;
-        const rows = await store.getEntities(sourceKey);
-        await provider.applyDelta(
-          rows.map(r => ({
-            entity: JSON.parse(r.entity) as Entity,
-            locationKey: r.location_key,
-          })),
-          JSON.parse(current.pending_removals),
-        );
-        await store.markApplied(sourceKey, current.generation);
+        await this.apply(current, await store.getEntities(sourceKey));
         count++;
         logger.info(`reconciled ${sourceKey} at ${current.commit}`, {
           event: 'stagedoor.push.reconciled',
@@ -489,28 +394,25 @@ export class PushService {
     }
     return count;
   }
+}
 
-  private answer(
-    sourceKey: string,
-    commit: string,
-    dryRun: boolean,
-    applied: boolean,
-    added: string[],
-    updated: string[],
-    removed: string[],
-    unchanged: string[],
-    problems: PushResponse['problems'],
-  ): PushResponse {
-    return {
-      sourceKey,
-      commit,
-      dryRun,
-      applied,
-      added,
-      updated,
-      removed,
-      unchanged,
-      problems,
-    };
+/** Throws BranchRefusedError (400) when the rule names another branch than the push's. */
+function checkConfiguredBranch(
+  grant: Grant,
+  sourceKey: string,
+  branch: string,
+): void {
+  const configured = grant.rule.branch;
+  if (
+    configured &&
+    !grant.rule.previewBranches &&
+    branch.toLowerCase() !== configured.toLowerCase()
+  ) {
+    throw new BranchRefusedError({
+      repository: repoPathOf(sourceKey),
+      branch,
+      expectedBranch: configured,
+      reason: 'configured',
+    });
   }
 }

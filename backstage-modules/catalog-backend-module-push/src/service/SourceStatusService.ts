@@ -27,13 +27,22 @@ export class SourceStatusService {
     return this.statusOf(source);
   }
 
-  /** The newest `limit` sources (of `project` when given), with their status. */
+  /**
+   * The newest `limit` sources (of `project` when given), with their status; with
+   * `failedOnly`, those of them with an entity the catalog failed to process.
+   */
   async list(options: {
     project?: string;
     limit: number;
+    failedOnly?: boolean;
   }): Promise<SourceStatus[]> {
     const sources = await this.store.listSources(options);
-    return Promise.all(sources.map(source => this.statusOf(source)));
+    const items = await Promise.all(
+      sources.map(source => this.statusOf(source)),
+    );
+    return options.failedOnly
+      ? items.filter(s => s.entities.some(e => e.state === 'failed'))
+      : items;
   }
 
   private async statusOf(source: SourceRow): Promise<SourceStatus> {

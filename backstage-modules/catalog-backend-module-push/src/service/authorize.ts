@@ -1,5 +1,5 @@
-import { NotAllowedError } from '@backstage/errors';
 import type { PushRule } from '../config';
+import { KindsNotAllowedError, SourceNotAllowedError } from './errors';
 
 /** Turns `*` (one segment) and `**` (anything) into an anchored, case-insensitive RegExp. */
 export function globToRegExp(pattern: string): RegExp {
@@ -47,7 +47,7 @@ export interface Grant {
 
 /**
  * Finds the first rule that lets `subject` push `repoPath` (`org/project/repo`).
- * Deny by default: throws NotAllowedError when none matches.
+ * Deny by default: throws SourceNotAllowedError (403) when none matches.
  */
 export function authorizeSource(
   rules: PushRule[],
@@ -60,14 +60,12 @@ export function authorizeSource(
       r.sources.some(s => globToRegExp(s).test(repoPath)),
   );
   if (!rule) {
-    throw new NotAllowedError(
-      `${subject} may not push catalog files for ${repoPath}; add a rule to stagedoor.push.rules`,
-    );
+    throw new SourceNotAllowedError({ subject, repository: repoPath });
   }
   return { rule };
 }
 
-/** Throws NotAllowedError naming every kind the grant does not allow. */
+/** Throws KindsNotAllowedError (403) naming every kind the grant does not allow. */
 export function authorizeKinds(grant: Grant, kinds: Iterable<string>): void {
   const forbidden = new Set<string>();
   for (const kind of kinds) {
@@ -80,9 +78,6 @@ export function authorizeKinds(grant: Grant, kinds: Iterable<string>): void {
     }
   }
   if (forbidden.size > 0) {
-    throw new NotAllowedError(
-      `This push may not create entities of kind ${[...forbidden].join(', ')}; ` +
-        'User and Group belong to the organization provider, other kinds must be allowed in stagedoor.push.rules[].kinds',
-    );
+    throw new KindsNotAllowedError([...forbidden]);
   }
 }

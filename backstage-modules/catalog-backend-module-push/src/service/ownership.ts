@@ -1,8 +1,9 @@
 import type { AuthService } from '@backstage/backend-plugin-api';
 import { ANNOTATION_LOCATION } from '@backstage/catalog-model';
-import { ConflictError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type { EntityConflict } from '@stagedoor/common';
 import { ANNOTATION_STAGEDOOR_SOURCE, type DesiredEntity } from './entities';
+import { OwnershipConflictError } from './errors';
 
 /**
  * Refuses entities the catalog already has from another source or location. The
@@ -29,7 +30,7 @@ export async function checkCatalogOwnership(
     },
     { credentials },
   );
-  const conflicts: string[] = [];
+  const conflicts: EntityConflict[] = [];
   items.forEach((existing, i) => {
     if (!existing) return;
     const annotations = existing.metadata.annotations ?? {};
@@ -37,14 +38,23 @@ export async function checkCatalogOwnership(
     const location = annotations[ANNOTATION_LOCATION];
     const mine = desired[i].entity.metadata.annotations?.[ANNOTATION_LOCATION];
     if (owner && owner !== sourceKey) {
-      conflicts.push(`${desired[i].ref} (source ${owner})`);
+      conflicts.push({
+        entityRef: desired[i].ref,
+        ownerType: 'source',
+        owner,
+      });
     } else if (!owner && location !== mine) {
-      conflicts.push(`${desired[i].ref} (location ${location ?? 'unknown'})`);
+      conflicts.push({
+        entityRef: desired[i].ref,
+        ownerType: 'location',
+        owner: location,
+      });
     }
   });
   if (conflicts.length > 0) {
-    throw new ConflictError(
-      `Already owned by another source or location: ${conflicts.join(', ')}`,
+    throw new OwnershipConflictError(
+      'Already owned by another source or location',
+      conflicts,
     );
   }
 }
