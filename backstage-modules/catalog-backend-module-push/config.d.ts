@@ -223,6 +223,24 @@ export interface Config {
       };
       /** Largest event body accepted, in bytes; larger is 400. Default: 1000000. */
       maxBodyBytes?: number;
+      /**
+       * What a disabled or deleted repository (`git.repo.statuschanged`, `git.repo.deleted`, and
+       * discovery runs of this backend) does to the entities discovery made for it. `remove`
+       * (default): they are removed from the catalog. `mark`: they stay, with the label
+       * `stagedoor.io/repository-state: disabled | deleted` (find them with
+       * `filter=metadata.labels.stagedoor.io/repository-state=deleted`); a repository that is
+       * enabled again is read as usual and loses the label. Emptied repositories and those that
+       * fall out of the discovery filters are always removed; repositories a pipeline pushes are
+       * never touched.
+       */
+      onRepositoryGone?: 'remove' | 'mark';
+      /**
+       * How long accepted event ids are kept in `stagedoor_hook_deliveries` (a redelivery within it
+       * changes nothing). Azure DevOps retries a failed delivery for far less. Default: 7 days.
+       */
+      deliveryRetention?: HumanDuration | string;
+      /** How often the scheduled task `stagedoor-hook-deliveries-prune` deletes older ids. Default: 1 hour. */
+      pruneFrequency?: HumanDuration | string;
     };
   };
 }

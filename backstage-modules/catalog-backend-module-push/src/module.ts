@@ -11,6 +11,7 @@ import {
   DefaultAzureDevOpsCredentialsProvider,
   ScmIntegrations,
 } from '@backstage/integration';
+import { durationToMilliseconds } from '@backstage/types';
 import { readPushConfig } from './config';
 import { PushStore } from './database/PushStore';
 import { readDiscoveryConfig } from './discovery/config';
@@ -60,6 +61,7 @@ export const catalogModuleStagedoorPush = createBackendModule({
         const provider = StagedoorPushEntityProvider.create({ logger });
         deps.processing.addEntityProvider(provider);
         const discoveryConfig = readDiscoveryConfig(deps.rootConfig);
+        const hooksConfig = readHooksConfig(deps.rootConfig);
         const discovery =
           discoveryConfig &&
           new DiscoveryService({
@@ -73,6 +75,7 @@ export const catalogModuleStagedoorPush = createBackendModule({
                 ScmIntegrations.fromConfig(deps.rootConfig),
               ),
             logger,
+            onRepositoryGone: hooksConfig?.onRepositoryGone,
           });
         const pushService = new PushService({
           config,
@@ -107,24 +110,51 @@ export const catalogModuleStagedoorPush = createBackendModule({
             metrics,
           }),
         );
-        const hooksConfig = readHooksConfig(deps.rootConfig);
         if (hooksConfig) {
           if (!discovery) {
             throw new Error(
               'stagedoor.hooks is configured but stagedoor.discovery is not: the service hook receiver re-reads repositories through discovery. Configure stagedoor.discovery (a manual schedule is enough) or remove stagedoor.hooks',
             );
           }
+          const receiver = new HookReceiver({
+            store,
+            discovery,
+            logger,
+            auditor: deps.auditor,
+            metrics,
+          });
           deps.httpRouter.use(
             createHooksRouter({
               config: hooksConfig,
               logger,
-              receiver: new HookReceiver({ store, discovery, logger }),
+              receiver,
+              metrics,
             }),
           );
           // Authenticated by the subscription's credentials instead (createHooksRouter).
           deps.httpRouter.addAuthPolicy({
             path: HOOKS_PATH,
             allow: 'unauthenticated',
+          });
+          // Event ids older than the retention are forgotten (global: one replica per run).
+          const retentionMs = durationToMilliseconds(
+            hooksConfig.deliveryRetention,
+          );
+          await deps.scheduler.scheduleTask({
+            id: 'stagedoor-hook-deliveries-prune',
+            frequency: hooksConfig.pruneFrequency,
+            timeout: { minutes: 5 },
+            initialDelay: { seconds: 10 },
+            fn: async () => {
+              const pruned = await receiver.prune(
+                new Date(Date.now() - retentionMs),
+              );
+              if (pruned > 0)
+                logger.info(
+                  `service hooks: forgot ${pruned} event ids older than the retention`,
+                  { event: 'stagedoor.hooks.pruned', pruned },
+                );
+            },
           });
         }
         await deps.scheduler.scheduleTask({

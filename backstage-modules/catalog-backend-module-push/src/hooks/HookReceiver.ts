@@ -1,7 +1,13 @@
-import type { LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  AuditorService,
+  AuditorServiceEvent,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import type { Request } from 'express';
 import { z } from 'zod';
 import type { PushStore } from '../database/PushStore';
 import type { DiscoveryService } from '../discovery/DiscoveryService';
+import type { PushMetrics } from '../service/metrics';
 
 /** The table of accepted event ids (migration 20261206040000_hook_deliveries). */
 export const HOOK_DELIVERIES_TABLE = 'stagedoor_hook_deliveries';
@@ -42,6 +48,15 @@ interface Target {
   remoteUrl?: string;
 }
 
+/** One queued re-read and the deliveries it answers (several when they arrive while it waits). */
+interface Queued extends Target {
+  deliveries: {
+    eventType: string;
+    receivedAt: number;
+    audit?: AuditorServiceEvent;
+  }[];
+}
+
 /**
  * Turns Azure DevOps service hook events into per-repository discovery re-reads.
  * Every handled event re-reads the repository's current state from Azure DevOps
@@ -50,8 +65,8 @@ interface Target {
  * one repository at a time, and a repository already waiting is not queued twice.
  */
 export class HookReceiver {
-  private readonly queue: Target[] = [];
-  private readonly queued = new Set<string>();
+  private readonly queue: Queued[] = [];
+  private readonly queued = new Map<string, Queued>();
   private running = false;
 
   constructor(
@@ -59,10 +74,25 @@ export class HookReceiver {
       store: PushStore;
       discovery: DiscoveryService;
       logger: LoggerService;
+      /** Records each delivery that re-reads a repository, and what the re-read changed. */
+      auditor?: AuditorService;
+      metrics?: PushMetrics;
     },
   ) {}
 
-  async accept(event: HookEvent): Promise<HookOutcome> {
+  /** Handles one authenticated delivery; `request` is the delivery's, for the audit record. */
+  async accept(event: HookEvent, request?: Request): Promise<HookOutcome> {
+    const receivedAt = Date.now();
+    const outcome = await this.decide(event, receivedAt, request);
+    this.options.metrics?.hookDelivery(event.eventType, outcome.action);
+    return outcome;
+  }
+
+  private async decide(
+    event: HookEvent,
+    receivedAt: number,
+    request?: Request,
+  ): Promise<HookOutcome> {
     const base = { eventId: event.id, eventType: event.eventType };
     const target = this.targetOf(event);
     if ('ignored' in target) {
@@ -78,7 +108,24 @@ export class HookReceiver {
         repositoryId: target.repositoryId,
       };
     }
-    this.enqueue(target);
+    let audit: AuditorServiceEvent | undefined;
+    try {
+      audit = await this.options.auditor?.createEvent({
+        eventId: 'hook-delivery',
+        severityLevel: 'medium',
+        request,
+        meta: {
+          hookEventId: event.id,
+          eventType: event.eventType,
+          repositoryId: target.repositoryId,
+        },
+      });
+    } catch (e) {
+      this.options.logger.warn(
+        `service hook ${event.eventType} (${event.id}): audit record failed: ${(e as Error).message}`,
+      );
+    }
+    this.enqueue(target, { eventType: event.eventType, receivedAt, audit });
     return { ...base, action: 'refresh', repositoryId: target.repositoryId };
   }
 
@@ -150,11 +197,17 @@ export class HookReceiver {
     }
   }
 
-  private enqueue(target: Target): void {
+  private enqueue(target: Target, delivery: Queued['deliveries'][0]): void {
     const key = target.repositoryId.toLowerCase();
-    if (this.queued.has(key)) return;
-    this.queued.add(key);
-    this.queue.push(target);
+    const waiting = this.queued.get(key);
+    if (waiting) {
+      // Not started yet: that re-read will see this change too.
+      waiting.deliveries.push(delivery);
+      return;
+    }
+    const entry: Queued = { ...target, deliveries: [delivery] };
+    this.queued.set(key, entry);
+    this.queue.push(entry);
     if (!this.running) void this.drain();
   }
 
@@ -163,19 +216,62 @@ export class HookReceiver {
     try {
       for (let t = this.queue.shift(); t; t = this.queue.shift()) {
         this.queued.delete(t.repositoryId.toLowerCase());
-        try {
-          const outcome = await this.options.discovery.refreshRepository(t);
-          this.options.logger.info(
-            `service hook: repository ${t.repositoryId} ${outcome}`,
-          );
-        } catch (e) {
-          this.options.logger.warn(
-            `service hook: could not re-read repository ${t.repositoryId} (the next discovery run will): ${(e as Error).message}`,
-          );
-        }
+        await this.refresh(t);
       }
     } finally {
       this.running = false;
     }
+  }
+
+  private async refresh(t: Queued): Promise<void> {
+    const { logger, metrics } = this.options;
+    const settle = async (
+      result: string,
+      audit: (e: AuditorServiceEvent) => Promise<void>,
+    ) => {
+      for (const d of t.deliveries) {
+        metrics?.hookProcessed(d.eventType, result, d.receivedAt);
+        if (d.audit)
+          await audit(d.audit).catch(e =>
+            logger.warn(`service hook audit record failed: ${e}`),
+          );
+      }
+    };
+    try {
+      const { outcome, sourceKey, changes } =
+        await this.options.discovery.refreshRepository(t);
+      const counts = {
+        added: changes?.added.length ?? 0,
+        updated: changes?.updated.length ?? 0,
+        removed: changes?.removed.length ?? 0,
+      };
+      logger.info(
+        `service hook: repository ${t.repositoryId} ${outcome}${sourceKey ? ` (${sourceKey}: ${counts.added} added, ${counts.updated} updated, ${counts.removed} removed)` : ''}`,
+        { event: 'stagedoor.hooks.refreshed', outcome, sourceKey, ...counts },
+      );
+      await settle(outcome, e =>
+        e.success({ meta: { outcome, sourceKey, ...counts } }),
+      );
+    } catch (error) {
+      logger.warn(
+        `service hook: could not re-read repository ${t.repositoryId} (the next discovery run will): ${(error as Error).message}`,
+      );
+      await settle('failed', e =>
+        e.fail({
+          error: {
+            name: (error as Error).name ?? 'Error',
+            message: (error as Error).message ?? String(error),
+          } as Error,
+        }),
+      );
+    }
+  }
+
+  /** Deletes the event ids accepted before `before`; how many. */
+  async prune(before: Date): Promise<number> {
+    return this.options.store
+      .knex(HOOK_DELIVERIES_TABLE)
+      .where('received_at', '<', before)
+      .delete();
   }
 }

@@ -1,10 +1,17 @@
-import type { Config } from '@backstage/config';
+import type { HumanDuration } from '@backstage/types';
+import { type Config, readDurationFromConfig } from '@backstage/config';
 
 /** `stagedoor.hooks`, read once at start-up. */
 export interface HooksConfig {
   basicAuth?: { username: string; password: string };
   header?: { name: string; value: string };
   maxBodyBytes: number;
+  /** Disabled or deleted repositories: entities removed (default) or kept and labelled. */
+  onRepositoryGone: 'remove' | 'mark';
+  /** How long accepted event ids are kept (redeliveries within it change nothing). */
+  deliveryRetention: HumanDuration;
+  /** How often the ids older than that are pruned. */
+  pruneFrequency: HumanDuration;
 }
 
 /**
@@ -35,7 +42,19 @@ export function readHooksConfig(root: Config): HooksConfig | undefined {
       throw new Error(`Invalid config: stagedoor.hooks.${path} is empty`);
     return value;
   };
+  const onRepositoryGone =
+    config.getOptionalString('onRepositoryGone') ?? 'remove';
+  if (onRepositoryGone !== 'remove' && onRepositoryGone !== 'mark') {
+    throw new Error(
+      `Invalid config: stagedoor.hooks.onRepositoryGone must be remove or mark, got ${onRepositoryGone}`,
+    );
+  }
+  const duration = (key: string, fallback: HumanDuration) =>
+    config.has(key) ? readDurationFromConfig(config, { key }) : fallback;
   return {
+    onRepositoryGone,
+    deliveryRetention: duration('deliveryRetention', { days: 7 }),
+    pruneFrequency: duration('pruneFrequency', { hours: 1 }),
     basicAuth: basic && {
       username: nonEmpty(basic, 'username', 'basicAuth.username'),
       password: nonEmpty(basic, 'password', 'basicAuth.password'),

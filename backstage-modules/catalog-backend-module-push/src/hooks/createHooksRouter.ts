@@ -2,6 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import express from 'express';
 import Router from 'express-promise-router';
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { PushMetrics } from '../service/metrics';
 import type { HooksConfig } from './config';
 import { hookEventSchema, type HookReceiver } from './HookReceiver';
 
@@ -49,12 +50,14 @@ export function createHooksRouter(options: {
   config: HooksConfig;
   receiver: HookReceiver;
   logger: LoggerService;
+  metrics?: PushMetrics;
 }): express.Router {
-  const { config, receiver } = options;
+  const { config, receiver, metrics } = options;
   const router = Router();
   const json = express.json({ limit: config.maxBodyBytes, type: () => true });
   router.post(HOOKS_PATH, (req, res, next) => {
     if (!authenticHookRequest(config, req)) {
+      metrics?.hookDelivery(undefined, 'unauthenticated');
       res.setHeader('WWW-Authenticate', 'Basic realm="stagedoor-hooks"');
       res.status(401).json({
         error: {
@@ -71,6 +74,7 @@ export function createHooksRouter(options: {
         return;
       }
       const e = error as { type?: string; message?: string };
+      metrics?.hookDelivery(undefined, 'invalid');
       res.status(400).json({
         error: {
           name: 'InputError',
@@ -88,6 +92,7 @@ export function createHooksRouter(options: {
       const issues = parsed.error.issues.map(
         i => `${i.path.join('.') || 'body'}: ${i.message}`,
       );
+      metrics?.hookDelivery(undefined, 'invalid');
       res.status(400).json({
         error: {
           name: 'InputError',
@@ -96,7 +101,7 @@ export function createHooksRouter(options: {
       });
       return;
     }
-    res.status(202).json(await receiver.accept(parsed.data));
+    res.status(202).json(await receiver.accept(parsed.data, req));
   });
   return router;
 }

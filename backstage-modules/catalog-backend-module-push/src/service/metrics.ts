@@ -26,6 +26,20 @@ const KNOWN_ERRORS = new Set([
   'TooManyRequestsError',
 ]);
 
+/** The service hook event types the receiver handles; any other counts as `_OTHER`. */
+const HOOK_EVENT_TYPES = new Set([
+  'git.push',
+  'git.repo.created',
+  'git.repo.renamed',
+  'git.repo.statuschanged',
+  'git.repo.deleted',
+]);
+
+/** A bounded `stagedoor.hooks.event_type`. */
+export function hookEventTypeOf(eventType: string | undefined): string {
+  return eventType && HOOK_EVENT_TYPES.has(eventType) ? eventType : '_OTHER';
+}
+
 /** A bounded `error.type` for an error. */
 export function errorTypeOf(error: unknown): string {
   const name = (error as { name?: unknown } | undefined)?.name;
@@ -49,6 +63,8 @@ export class PushMetrics {
   private readonly discoveryDuration: Histogram;
   private readonly discoveryRepositories: Counter;
   private readonly discoveryRequests: Counter;
+  private readonly hookDeliveries: Counter;
+  private readonly hookDuration: Histogram;
 
   /** Instruments come from the global meter provider as it is when this runs (module init). */
   constructor() {
@@ -118,6 +134,40 @@ export class PushMetrics {
         unit: '{request}',
       },
     );
+    this.hookDeliveries = meter.createCounter('stagedoor.hooks.deliveries', {
+      description:
+        'Azure DevOps service hook deliveries, by stagedoor.hooks.event_type and stagedoor.hooks.outcome (refresh, ignored, duplicate, unauthenticated, invalid)',
+      unit: '{delivery}',
+    });
+    this.hookDuration = meter.createHistogram('stagedoor.hooks.duration', {
+      description:
+        'Time from receiving a service hook delivery to its repository re-read and applied to the catalog, by stagedoor.hooks.result',
+      unit: 's',
+      advice: {
+        explicitBucketBoundaries: [
+          0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+        ],
+      },
+    });
+  }
+
+  /**
+   * One service hook delivery answered: `refresh`, `ignored`, `duplicate` (202), or refused:
+   * `unauthenticated` (401), `invalid` (400; event type unknown then).
+   */
+  hookDelivery(eventType: string | undefined, outcome: string): void {
+    this.hookDeliveries.add(1, {
+      'stagedoor.hooks.event_type': hookEventTypeOf(eventType),
+      'stagedoor.hooks.outcome': outcome,
+    });
+  }
+
+  /** The re-read a delivery asked for finished (`result`: its outcome, or `failed`). */
+  hookProcessed(eventType: string, result: string, receivedAt: number): void {
+    this.hookDuration.record(seconds(receivedAt), {
+      'stagedoor.hooks.event_type': hookEventTypeOf(eventType),
+      'stagedoor.hooks.result': result,
+    });
   }
 
   /** One push answered: applied, repeated (nothing to do) or evaluated as a dry run. */
