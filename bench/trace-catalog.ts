@@ -24,18 +24,17 @@ import {
   postgresDatabaseConfig,
   uniquePrefix,
 } from '../test/fixtures/postgres';
-import { api, doc, jitter, pushBody } from './push';
+import {
+  locationSamples,
+  pushSamples,
+  type P1Options,
+  type P1Sample,
+} from './p1';
+import { api, doc, pushBody } from './push';
 import { median } from './table';
 
-interface Sample {
-  path: 'push create' | 'push update' | 'refresh';
-  started: number;
-  answered: number;
-  readable: number;
-  ref: string;
-  /** Refs whose processing belongs to this sample (the entity, and its location for a refresh). */
-  related: string[];
-}
+/** A P1 sample with the refs whose processing belongs to it (the entity, and its location for a refresh). */
+type Sample = P1Sample & { related: string[] };
 
 interface Phases {
   /** Request sent → answered. */
@@ -52,22 +51,6 @@ interface Phases {
 }
 
 const runId = Date.now().toString(36);
-
-async function readableAt(app: BackendApp, name: string, description: string) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const res = await api(
-      app,
-      'GET',
-      `/entities/by-name/component/default/${name}`,
-    );
-    if (res.status === 200 && res.body.metadata.description === description)
-      return Date.now();
-    if (Date.now() > deadline)
-      throw new Error(`trace-catalog: ${name} never showed '${description}'`);
-    await new Promise(r => setTimeout(r, 10));
-  }
-}
 
 interface LogEvent {
   at: number;
@@ -247,67 +230,33 @@ async function main() {
     summariseBulk(catalogEvents(app.output()));
     return;
   }
+  const p1: P1Options = {
+    app,
+    prefix: `t1-${runId}`,
+    label: 'trace-catalog',
+    pollMs: 10,
+    timeoutMs: 60_000,
+  };
   try {
-    for (let i = 0; i < samples; i++) {
-      // Push: even samples create a source and its entity, odd samples update it.
-      const name = `t1-${runId}-${Math.floor(i / 2)}`;
-      const description = `push ${i}`;
-      await jitter();
-      const started = Date.now();
-      const res = await api(
-        app,
-        'POST',
-        '/stagedoor/v1/push',
-        pushBody(name, { 'catalog-info.yaml': doc(name, description) }, i + 1),
-      );
-      const answered = Date.now();
-      if (res.status !== 200)
-        throw new Error(`trace-catalog: push answered ${res.status}`);
-      const ref = `component:default/${name}`;
-      taken.push({
-        path: i % 2 ? 'push update' : 'push create',
-        started,
-        answered,
-        readable: await readableAt(app, name, description),
-        ref,
-        related: [ref],
-      });
-    }
-    for (let i = 0; i < samples / 2; i++) {
-      // Refresh: a url location's file changes, then the entity is refreshed.
-      const name = `t1-loc-${runId}-${i}`;
-      const path = `/t1/${name}.yaml`;
-      files.set(path, doc(name, 'v1'));
-      const reg = await api(app, 'POST', '/locations', {
-        type: 'url',
-        target: `${server.baseUrl}${path}`,
-      });
-      if (reg.status !== 201)
-        throw new Error(`trace-catalog: location answered ${reg.status}`);
-      await readableAt(app, name, 'v1');
-      const target = `${server.baseUrl}${path}`;
-      const location = await api(
-        app,
-        'GET',
-        `/entities/by-query?filter=kind=location,spec.target=${encodeURIComponent(target)}&fields=metadata.name`,
-      );
-      const locationName = location.body.items[0]?.metadata.name;
-      files.set(path, doc(name, 'v2'));
-      await jitter();
-      const started = Date.now();
-      const ref = `component:default/${name}`;
-      const refreshed = await api(app, 'POST', '/refresh', { entityRef: ref });
-      const answered = Date.now();
-      if (refreshed.status !== 200)
-        throw new Error(`trace-catalog: refresh answered ${refreshed.status}`);
-      taken.push({
-        path: 'refresh',
-        started,
-        answered,
-        readable: await readableAt(app, name, 'v2'),
-        ref,
-        related: [ref, `location:default/${locationName}`],
-      });
+    for await (const sample of pushSamples(p1, samples))
+      taken.push({ ...sample, related: [sample.ref] });
+    let locationRef = '';
+    for await (const sample of locationSamples(
+      p1,
+      samples / 2,
+      files,
+      server.baseUrl,
+    )) {
+      if (sample.path === 'location') {
+        const location = await api(
+          app,
+          'GET',
+          `/entities/by-query?filter=kind=location,spec.target=${encodeURIComponent(sample.target)}&fields=metadata.name`,
+        );
+        locationRef = `location:default/${location.body.items[0]?.metadata.name}`;
+      } else {
+        taken.push({ ...sample, related: [sample.ref, locationRef] });
+      }
     }
   } finally {
     await app.stop().catch(() => undefined);
