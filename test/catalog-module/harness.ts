@@ -18,6 +18,8 @@ import {
   uniquePrefix,
 } from '../fixtures/postgres';
 
+export { component } from '../fixtures/entities';
+
 export const PUSH_TOKEN = 'stagedoor-test-push-token';
 export const LIMITED_TOKEN = 'stagedoor-test-limited-token';
 
@@ -156,25 +158,6 @@ export function postgresReplicas(count: number): PushBackend[] {
     if (url) await dropDatabases(url, prefix);
   });
   return replicas;
-}
-
-/** One Component document. */
-export function component(
-  name: string,
-  extra: Record<string, unknown> = {},
-): string {
-  return [
-    'apiVersion: backstage.io/v1alpha1',
-    'kind: Component',
-    'metadata:',
-    `  name: ${name}`,
-    `  description: ${JSON.stringify(extra.description ?? `The ${name} service`)}`,
-    'spec:',
-    '  type: service',
-    '  lifecycle: production',
-    `  owner: ${extra.owner ?? 'team-a'}`,
-    '',
-  ].join('\n');
 }
 
 let buildCounter = 1000;

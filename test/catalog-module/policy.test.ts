@@ -11,9 +11,10 @@ import {
   type PushBackend,
   startPushBackend,
 } from './harness';
+import { componentYaml } from '../fixtures/entities';
 
 const service = (name: string, spec: string, annotations = '') =>
-  `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\n${annotations}spec:\n  ${spec}\n`;
+  componentYaml(name, { spec, metadata: annotations });
 const RG = '  annotations:\n    azure.com/resource-group: rg-shop\n';
 
 /** The same files through the push route and through the engine the validate task runs. */

@@ -6,6 +6,8 @@
 import type { JsonObject } from '@backstage/types';
 import { startCatalogBackend } from '../fixtures/catalogBackend';
 
+export { component } from '../fixtures/entities';
+
 export const TOKEN = 'stagedoor-notify-test-token';
 
 export interface NotifyBackend {
@@ -83,23 +85,4 @@ export async function eventually<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise(r => setTimeout(r, 100));
   }
-}
-
-/** One Component document. */
-export function component(
-  name: string,
-  extra: { description?: string; owner?: string } = {},
-): string {
-  return [
-    'apiVersion: backstage.io/v1alpha1',
-    'kind: Component',
-    'metadata:',
-    `  name: ${name}`,
-    `  description: ${JSON.stringify(extra.description ?? `The ${name} service`)}`,
-    'spec:',
-    '  type: service',
-    '  lifecycle: production',
-    `  owner: ${extra.owner ?? 'team-a'}`,
-    '',
-  ].join('\n');
 }

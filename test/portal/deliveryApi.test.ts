@@ -9,9 +9,10 @@ import {
   startBackendApp,
   type BackendApp,
 } from '../fixtures/backendApp';
+import { componentYaml } from '../fixtures/entities';
 
 const entity = (name: string, owner = 'platform-team') =>
-  `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  type: service\n  lifecycle: production\n  owner: ${owner}\n`;
+  componentYaml(name, { owner });
 
 describe('the Delivery routes of the push module (baseline backend)', function () {
   this.timeout(300_000);

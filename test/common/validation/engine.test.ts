@@ -5,16 +5,11 @@ import {
   ValidateOptions,
   validateCatalogFiles,
 } from '@stagedoor/common';
+import { componentYaml, teamA } from '../../fixtures/entities';
 
-const component = (
-  name: string,
-  spec = 'type: service\n  lifecycle: production\n  owner: team-a',
-  metadata = '',
-) =>
-  `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\n${metadata}spec:\n  ${spec}\n`;
-
-const group =
-  'apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n';
+const component = (name: string, spec?: string, metadata = '') =>
+  componentYaml(name, { spec, metadata });
+const group = teamA;
 
 function check(files: CatalogFile[] | string, options?: ValidateOptions) {
   const list =

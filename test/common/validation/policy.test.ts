@@ -7,6 +7,7 @@ import {
   validateCatalogFiles,
 } from '@stagedoor/common';
 import { ORG_POLICY } from '../../fixtures/orgPolicy';
+import { teamA } from '../../fixtures/entities';
 
 const service = (
   name: string,
@@ -19,9 +20,6 @@ const service = (
   `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\n${
     annotations ? `  annotations:\n${annotations}` : ''
   }spec:\n  type: ${type}\n  lifecycle: production\n  owner: ${owner}\n`;
-
-const teamA =
-  'apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n';
 
 function check(
   files: Record<string, string>,

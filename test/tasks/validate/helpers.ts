@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { componentYaml, teamA } from '../../fixtures/entities';
 
 export const repoRoot = resolve(__dirname, '..', '..', '..');
 
@@ -40,11 +41,11 @@ export function cleanRepos(): void {
     rmSync(root, { recursive: true, force: true });
 }
 
+/** A Component with `extra` metadata lines. */
 export const component = (name: string, extra = '', owner = 'team-a') =>
-  `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\n${extra}spec:\n  type: service\n  lifecycle: production\n  owner: ${owner}\n`;
+  componentYaml(name, { metadata: extra, owner });
 
-export const teamA =
-  'apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n';
+export { teamA };
 
 /**
  * `count` catalog files with every kind of problem spread over them: names, YAML syntax,

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Problem } from '@stagedoor/common';
 import { stringify } from 'yaml';
-import { main } from '../../../tasks/shared/src/cli';
+import { runStagedoor } from '../../fixtures/cli';
 import {
   eventually,
   PUSH_TOKEN,
@@ -11,21 +11,13 @@ import {
 } from '../../catalog-module/harness';
 import { ORG_POLICY } from '../../fixtures/orgPolicy';
 import { cleanRepos, makeRepo } from './helpers';
+import { componentYaml } from '../../fixtures/entities';
 
-async function cli(args: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['validate', ...args], {
-    stdout: t => (stdout += t),
-    stderr: t => (stderr += t),
-    env: {},
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], cwd: string) =>
+  runStagedoor(['validate', ...args], { cwd });
 
 const service = (name: string, spec: string, annotations = '') =>
-  `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\n${annotations}spec:\n  ${spec}\n`;
+  componentYaml(name, { spec, metadata: annotations });
 const RG = '  annotations:\n    azure.com/resource-group: rg-shop\n';
 
 /** Files that break the organisation's rules, one way each. */
