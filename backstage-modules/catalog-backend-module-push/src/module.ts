@@ -126,6 +126,7 @@ export const catalogModuleStagedoorPush = createBackendModule({
           deps.httpRouter.use(
             createHooksRouter({
               config: hooksConfig,
+              rootConfig: deps.rootConfig,
               logger,
               receiver,
               metrics,

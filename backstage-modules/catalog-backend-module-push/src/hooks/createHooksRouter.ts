@@ -1,7 +1,12 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import express from 'express';
 import Router from 'express-promise-router';
-import type { LoggerService } from '@backstage/backend-plugin-api';
+import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import type {
+  LoggerService,
+  RootConfigService,
+} from '@backstage/backend-plugin-api';
+import { AuthenticationError, InputError } from '@backstage/errors';
 import type { PushMetrics } from '../service/metrics';
 import type { HooksConfig } from './config';
 import { hookEventSchema, type HookReceiver } from './HookReceiver';
@@ -48,6 +53,8 @@ export function authenticHookRequest(
  */
 export function createHooksRouter(options: {
   config: HooksConfig;
+  /** The root config, for Backstage's error middleware. */
+  rootConfig: RootConfigService;
   receiver: HookReceiver;
   logger: LoggerService;
   metrics?: PushMetrics;
@@ -59,13 +66,11 @@ export function createHooksRouter(options: {
     if (!authenticHookRequest(config, req)) {
       metrics?.hookDelivery(undefined, 'unauthenticated');
       res.setHeader('WWW-Authenticate', 'Basic realm="stagedoor-hooks"');
-      res.status(401).json({
-        error: {
-          name: 'AuthenticationError',
-          message:
-            'The delivery does not carry the credentials configured in stagedoor.hooks',
-        },
-      });
+      next(
+        new AuthenticationError(
+          'The delivery does not carry the credentials configured in stagedoor.hooks',
+        ),
+      );
       return;
     }
     json(req, res, (error?: unknown) => {
@@ -75,15 +80,13 @@ export function createHooksRouter(options: {
       }
       const e = error as { type?: string; message?: string };
       metrics?.hookDelivery(undefined, 'invalid');
-      res.status(400).json({
-        error: {
-          name: 'InputError',
-          message:
-            e.type === 'entity.too.large'
-              ? `The event body is larger than ${config.maxBodyBytes} bytes (stagedoor.hooks.maxBodyBytes)`
-              : `Malformed event body, expected JSON: ${e.message}`,
-        },
-      });
+      next(
+        new InputError(
+          e.type === 'entity.too.large'
+            ? `The event body is larger than ${config.maxBodyBytes} bytes (stagedoor.hooks.maxBodyBytes)`
+            : `Malformed event body, expected JSON: ${e.message}`,
+        ),
+      );
     });
   });
   router.post(HOOKS_PATH, async (req, res) => {
@@ -93,15 +96,18 @@ export function createHooksRouter(options: {
         i => `${i.path.join('.') || 'body'}: ${i.message}`,
       );
       metrics?.hookDelivery(undefined, 'invalid');
-      res.status(400).json({
-        error: {
-          name: 'InputError',
-          message: `Not an Azure DevOps service hook event: ${issues.join('; ')}`,
-        },
-      });
-      return;
+      throw new InputError(
+        `Not an Azure DevOps service hook event: ${issues.join('; ')}`,
+      );
     }
     res.status(202).json(await receiver.accept(parsed.data, req));
   });
+  // Backstage's error body (`ErrorResponseBody`) for the 400s and 401s above.
+  router.use(
+    MiddlewareFactory.create({
+      config: options.rootConfig,
+      logger: options.logger,
+    }).error(),
+  );
   return router;
 }
