@@ -12,6 +12,7 @@ import { runTechDocsBench, techdocsRows } from './techdocs';
 import { packageRows, runPackageBench } from './package';
 import { runStartupBench, startupRows } from './startup';
 import { discoveryRows, runDiscoveryBench } from './discovery';
+import { hooksRows, runHooksBench } from './hooks';
 import { portalRows, runPortalBench } from './portal';
 import { cpus } from 'node:os';
 
@@ -103,6 +104,9 @@ async function main() {
       await runDiscoveryBench(full ? { repositories: 2000, projects: 20 } : {}),
       full,
     ),
+  );
+  await step('P8', async () =>
+    hooksRows(await runHooksBench({ events: full ? 60 : 30 })),
   );
   await step('P9', async () => portalRows(await runPortalBench()));
 
