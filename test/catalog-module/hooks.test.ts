@@ -698,4 +698,20 @@ describe('service hooks: configuration', function () {
       /stagedoor\.hooks is configured but stagedoor\.discovery is not/,
     );
   });
+
+  it('refuses an onRepositoryGone other than remove or mark', async () => {
+    await assert.rejects(
+      startPushBackend({
+        discovery: {
+          organizations: [{ url: 'https://dev.azure.com/contoso' }],
+          schedule: {
+            frequency: { trigger: 'manual' },
+            timeout: { minutes: 1 },
+          },
+        },
+        hooks: { basicAuth: BASIC, onRepositoryGone: 'archive' },
+      }),
+      /stagedoor\.hooks\.onRepositoryGone must be remove or mark, got archive/,
+    );
+  });
 });

@@ -123,7 +123,7 @@ export class PushMetrics {
       'stagedoor.discovery.repositories',
       {
         description:
-          'Repositories seen by discovery runs, by stagedoor.discovery.result (read, unchanged, pushed, removed, failed)',
+          'Repositories seen by discovery runs, by stagedoor.discovery.result (read, unchanged, pushed, removed, marked, failed)',
         unit: '{repository}',
       },
     );
@@ -233,6 +233,7 @@ export class PushMetrics {
       ['unchanged', summary.unchanged],
       ['pushed', summary.pushed],
       ['removed', summary.removed],
+      ['marked', summary.marked],
       ['failed', summary.failedRepositories.length],
     ] as const) {
       if (count > 0)
