@@ -1,4 +1,4 @@
-/** Configuration read by the baseline backend itself (src/startupBanner.ts). */
+/** Configuration read by the baseline backend itself (src/startupBanner.ts, src/sqliteWal.ts). */
 export interface Config {
   stagedoor?: {
     /**
@@ -7,5 +7,11 @@ export interface Config {
      * @default false
      */
     printDevToken?: boolean;
+    /**
+     * SQLite only (development, benches): the journal mode the baseline sets on the catalog's
+     * database file at start-up (src/sqliteWal.ts). `delete` is SQLite's default.
+     * @default wal
+     */
+    sqliteJournalMode?: 'wal' | 'delete';
   };
 }

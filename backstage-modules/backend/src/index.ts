@@ -23,6 +23,7 @@ import stagedoorAzureDevOps from '@stagedoor/plugin-scaffolder-backend-module-az
 import stagedoorAzureCost from '@stagedoor/plugin-azure-cost-backend';
 import { catalogReadiness } from './catalogReadiness';
 import { databaseStartupGate } from './databaseStartupGate';
+import { sqliteWal } from './sqliteWal';
 import startupBanner from './startupBanner';
 
 const backend = createBackend();
@@ -37,6 +38,8 @@ backend.add(guestProvider);
 backend.add(microsoftProvider);
 
 backend.add(catalogPlugin);
+// On SQLite (development), the catalog's database file in WAL journal mode (src/sqliteWal.ts).
+backend.add(sqliteWal('catalog'));
 // Ready (/.backstage/health/v1/readiness) once the catalog serves the catalog.locations entities.
 backend.add(catalogReadiness);
 backend.add(scaffolderEntityModel);
