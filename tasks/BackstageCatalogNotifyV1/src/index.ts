@@ -6,9 +6,9 @@
 import * as tl from 'azure-pipelines-task-lib/task';
 import { backstageConnection } from '../../shared/src/pipeline/connections';
 import {
-  boolInput,
   fail,
   listInput,
+  optionalBoolInput,
   systemAccessToken,
   taskReporter,
   uploadSummary,
@@ -19,22 +19,27 @@ async function run() {
   tl.setVariable('STAGEDOOR_NOTIFY_RAN', 'true');
   try {
     const connection = backstageConnection();
+    // Unset inputs stay undefined: normalizeNotifyOptions holds the defaults.
+    const timeoutSeconds = tl.getInput('timeoutSeconds');
     const inputs = {
-      mode: (tl.getInput('mode') || 'push') as 'push' | 'refresh',
+      mode: (tl.getInput('mode') || undefined) as
+        | 'push'
+        | 'refresh'
+        | undefined,
       connection,
       rootDirectory:
         tl.getPathInput('rootDirectory') ||
         tl.getVariable('Build.SourcesDirectory') ||
         process.cwd(),
       catalogFiles: listInput('catalogFiles'),
-      includeTemplateSkeletons: tl.getBoolInput('includeTemplateSkeletons'),
-      waitForProcessing: boolInput('waitForProcessing', true),
-      timeoutSeconds: Number(tl.getInput('timeoutSeconds') || '300'),
-      failOnProcessingErrors: boolInput('failOnProcessingErrors', true),
-      branchFilter: tl.getInput('branchFilter') || 'default',
-      runOnPullRequests: tl.getBoolInput('runOnPullRequests'),
-      dryRun: tl.getBoolInput('dryRun'),
-      removeWhenNoFiles: boolInput('removeWhenNoFiles', true),
+      includeTemplateSkeletons: optionalBoolInput('includeTemplateSkeletons'),
+      waitForProcessing: optionalBoolInput('waitForProcessing'),
+      timeoutSeconds: timeoutSeconds ? Number(timeoutSeconds) : undefined,
+      failOnProcessingErrors: optionalBoolInput('failOnProcessingErrors'),
+      branchFilter: tl.getInput('branchFilter') || undefined,
+      runOnPullRequests: optionalBoolInput('runOnPullRequests'),
+      dryRun: optionalBoolInput('dryRun'),
+      removeWhenNoFiles: optionalBoolInput('removeWhenNoFiles'),
       appBaseUrl: tl.getInput('appBaseUrl') || undefined,
     };
     const {

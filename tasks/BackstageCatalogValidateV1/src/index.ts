@@ -9,17 +9,20 @@ import {
   boolInput,
   fail,
   listInput,
+  optionalBoolInput,
   systemAccessToken,
   taskReporter,
   uploadSummary,
 } from '../../shared/src/pipeline/reporter';
+import { VALIDATE_DEFAULTS } from '../../shared/src/validate/defaults';
 import type { PullRequestTarget } from '../../shared/src/validate/pullRequest';
 
 const FAIL_ON = ['error', 'warning', 'never'] as const;
 
 /** The pull request this run validates, when it is a PR build and feedback is on. */
 function pullRequestTarget(): PullRequestTarget | undefined {
-  if (!boolInput('pullRequestFeedback', true)) return undefined;
+  if (!boolInput('pullRequestFeedback', VALIDATE_DEFAULTS.pullRequestFeedback))
+    return undefined;
   if (tl.getVariable('Build.Reason') !== 'PullRequest') return undefined;
   const id = Number(tl.getVariable('System.PullRequest.PullRequestId'));
   const collectionUri = tl.getVariable('System.CollectionUri');
@@ -60,26 +63,28 @@ async function run() {
   // Set first: the pipeline decorator must not validate again, whatever happens below.
   tl.setVariable('STAGEDOOR_VALIDATE_RAN', 'true');
   try {
-    const failOn = (tl.getInput('failOn') ||
-      'error') as (typeof FAIL_ON)[number];
-    if (!FAIL_ON.includes(failOn)) {
+    // Unset inputs stay undefined: the core holds the defaults (validate/defaults.ts).
+    const failOn = (tl.getInput('failOn') || undefined) as
+      | (typeof FAIL_ON)[number]
+      | undefined;
+    if (failOn !== undefined && !FAIL_ON.includes(failOn)) {
       throw new Error(
         `failOn must be error, warning or never (got '${failOn}').`,
       );
     }
-    const checkReferences = tl.getBoolInput('checkReferences');
+    const checkReferences = optionalBoolInput('checkReferences');
     const options = {
       root:
         tl.getPathInput('root') ||
         tl.getVariable('Build.SourcesDirectory') ||
         process.cwd(),
       patterns: tl.getDelimitedInput('patterns', /\r?\n/),
-      followLocations: boolInput('followLocations', true),
-      includeTemplateSkeletons: tl.getBoolInput('includeTemplateSkeletons'),
+      followLocations: optionalBoolInput('followLocations'),
+      includeTemplateSkeletons: optionalBoolInput('includeTemplateSkeletons'),
       policyFile: tl.filePathSupplied('policyFile')
         ? tl.getPathInput('policyFile')
         : undefined,
-      strict: tl.getBoolInput('strict'),
+      strict: optionalBoolInput('strict'),
       failOn,
       allowedKinds: listInput('allowedKinds'),
       allowedLifecycles: listInput('allowedLifecycles'),

@@ -10,6 +10,7 @@ import {
   fail,
   setSecret,
   taskReporter,
+  optionalBoolInput,
 } from '../../shared/src/pipeline/reporter';
 
 /** Where to publish, before any credential object exists. */
@@ -54,8 +55,13 @@ function storageTarget(): Target {
 
 async function run() {
   try {
-    const concurrency = Number(tl.getInput('concurrency') || '16');
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    // Unset inputs stay undefined: the core holds the defaults (techdocs/defaults.ts).
+    const concurrencyInput = tl.getInput('concurrency');
+    const concurrency = concurrencyInput ? Number(concurrencyInput) : undefined;
+    if (
+      concurrency !== undefined &&
+      (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+    ) {
       throw new Error(
         `concurrency must be a whole number from 1 to 64 (got '${tl.getInput('concurrency')}').`,
       );
@@ -67,19 +73,19 @@ async function run() {
         tl.getVariable('Build.SourcesDirectory') ||
         process.cwd(),
       entityRef: tl.getInput('entityRef')?.trim() || undefined,
-      generate: tl.getInput('generate') ? tl.getBoolInput('generate') : true,
+      generate: optionalBoolInput('generate'),
       siteDir: tl.getInput('siteDir') || undefined,
-      omitTechdocsCorePlugin: tl.getBoolInput('omitTechdocsCorePlugin'),
-      copyReadmeToIndex: tl.getBoolInput('copyReadmeToIndex'),
-      installMkdocs: tl.getBoolInput('installMkdocs'),
+      omitTechdocsCorePlugin: optionalBoolInput('omitTechdocsCorePlugin'),
+      copyReadmeToIndex: optionalBoolInput('copyReadmeToIndex'),
+      installMkdocs: optionalBoolInput('installMkdocs'),
       techdocsCoreVersion: tl.getInput('techdocsCoreVersion') || undefined,
       defaultPlugins: tl
         .getDelimitedInput('defaultPlugins', ',')
         .map(p => p.trim())
         .filter(Boolean),
-      legacyCaseSensitive: tl.getBoolInput('legacyCaseSensitive'),
+      legacyCaseSensitive: optionalBoolInput('legacyCaseSensitive'),
       concurrency,
-      dryRun: tl.getBoolInput('dryRun'),
+      dryRun: optionalBoolInput('dryRun'),
       etag: tl.getVariable('Build.SourceVersion'),
       workDir: tl.getVariable('Agent.TempDirectory'),
     };

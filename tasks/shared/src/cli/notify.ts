@@ -5,6 +5,7 @@ import { CliCommand, CliIo, UsageError, textReporter } from './io';
 import {
   exitCodeOf,
   normalizeNotifyOptions,
+  NOTIFY_DEFAULTS,
   runNotify,
   sourceFromVariables,
   buildRunUrl,
@@ -25,11 +26,10 @@ Options:
   --build-id <n>         Build id, orders pushes (env BUILD_BUILDID)
   --root <dir>           Repository root (default: the current directory, or, for a path outside
                          it, that path's repository: the nearest folder above it holding .git)
-  --files <globs>        Comma-separated globs, files or folders (default: **/catalog-info.yaml,
-                         **/catalog-info.yml); what a folder given as a path is searched for
+  --files <globs>        Comma-separated globs, files or folders (default: ${NOTIFY_DEFAULTS.catalogFiles.join(',\n                         ')}); what a folder given as a path is searched for
   --include-template-skeletons  Also send software-template skeleton files (left out by default)
   --branch-filter <f>    default | * | comma-separated branches (default: *)
-  --timeout <seconds>    Time budget for sending and waiting (default 300)
+  --timeout <seconds>    Time budget for sending and waiting (default ${NOTIFY_DEFAULTS.timeoutSeconds})
   --app-url <url>        Backstage frontend URL for entity links (default: --url)
   --no-wait              Do not wait for the catalog to process the entities
   --warn-on-processing-errors  Processing errors do not fail the run

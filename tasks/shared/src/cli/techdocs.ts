@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StorageTarget, publishTechDocs } from '../techdocs';
 import { CliCommand, UsageError, textReporter } from './io';
+import { TECHDOCS_DEFAULTS } from '../techdocs/defaults';
 
 const USAGE = `Usage: stagedoor techdocs publish --container <name> (--storage-account <name> | --connection-string <…>) [options]
 
@@ -22,7 +23,7 @@ Options:
   --copy-readme                 Copy README.md to docs/index.md when the docs have no index
   --install-mkdocs              Install a pinned mkdocs-techdocs-core into a virtual environment
   --legacy-case-sensitive       Keep the entity triplet's case (legacyUseCaseSensitiveTripletPaths)
-  --concurrency <n>             Uploads in flight (default 16)
+  --concurrency <n>             Uploads in flight (default ${TECHDOCS_DEFAULTS.concurrency})
   --etag <value>                Stored as etag in techdocs_metadata.json (e.g. the commit id)
   --dry-run                     Build and compare; upload and delete nothing
   --format text|json            json prints files uploaded, skipped, deleted and bytes sent
@@ -76,7 +77,9 @@ export const techdocsPublishCommand: CliCommand = {
         'give either --storage-account or --connection-string, not both',
       );
     }
-    const concurrency = Number(flags.concurrency ?? '16');
+    const concurrency = Number(
+      flags.concurrency ?? TECHDOCS_DEFAULTS.concurrency,
+    );
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
       throw new UsageError(
         `--concurrency must be a whole number from 1 to 64 (got '${flags.concurrency}')`,

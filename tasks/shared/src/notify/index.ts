@@ -2,6 +2,7 @@ export { runNotify } from './run';
 export {
   normalizeNotifyOptions,
   DEFAULT_CATALOG_FILES,
+  NOTIFY_DEFAULTS,
   type NotifyOptions,
   type SourceInfo,
 } from './options';

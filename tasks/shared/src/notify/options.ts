@@ -79,16 +79,35 @@ export interface NotifyOptions {
 /** The validate task's defaults: `catalog-info.yaml`/`.yml` anywhere. */
 export const DEFAULT_CATALOG_FILES = DEFAULT_CATALOG_PATTERNS;
 
+/**
+ * The notify task's defaults, stated once: the normaliser fills them in, the task's
+ * entry leaves unset inputs undefined, the CLI help quotes them, and a test checks that
+ * `task.json` declares the same `defaultValue`s.
+ */
+export const NOTIFY_DEFAULTS = {
+  mode: 'push',
+  catalogFiles: DEFAULT_CATALOG_FILES,
+  includeTemplateSkeletons: false,
+  waitForProcessing: true,
+  timeoutSeconds: 300,
+  failOnProcessingErrors: true,
+  branchFilter: 'default',
+  runOnPullRequests: false,
+  dryRun: false,
+  removeWhenNoFiles: true,
+} as const satisfies Partial<NotifyOptions>;
+
 /** Fills defaults and rejects options that cannot work, naming the input to fix. */
 export function normalizeNotifyOptions(
   partial: Partial<NotifyOptions> &
     Pick<NotifyOptions, 'connection' | 'source'>,
 ): NotifyOptions {
-  const mode = partial.mode ?? 'push';
+  const mode = partial.mode ?? NOTIFY_DEFAULTS.mode;
   if (mode !== 'push' && mode !== 'refresh') {
     throw new Error(`mode must be 'push' or 'refresh' (got '${String(mode)}')`);
   }
-  const timeoutSeconds = partial.timeoutSeconds ?? 300;
+  const timeoutSeconds =
+    partial.timeoutSeconds ?? NOTIFY_DEFAULTS.timeoutSeconds;
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
     throw new Error(
       `timeoutSeconds must be a positive number of seconds (got '${String(partial.timeoutSeconds)}')`,
@@ -120,17 +139,23 @@ export function normalizeNotifyOptions(
     rootDirectory: partial.rootDirectory ?? process.cwd(),
     catalogFiles: partial.catalogFiles?.length
       ? partial.catalogFiles
-      : DEFAULT_CATALOG_FILES,
+      : [...NOTIFY_DEFAULTS.catalogFiles],
     paths: partial.paths,
-    includeTemplateSkeletons: partial.includeTemplateSkeletons ?? false,
+    includeTemplateSkeletons:
+      partial.includeTemplateSkeletons ??
+      NOTIFY_DEFAULTS.includeTemplateSkeletons,
     source,
-    waitForProcessing: partial.waitForProcessing ?? true,
+    waitForProcessing:
+      partial.waitForProcessing ?? NOTIFY_DEFAULTS.waitForProcessing,
     timeoutSeconds,
-    failOnProcessingErrors: partial.failOnProcessingErrors ?? true,
-    branchFilter: partial.branchFilter?.trim() || 'default',
-    runOnPullRequests: partial.runOnPullRequests ?? false,
-    dryRun: partial.dryRun ?? false,
-    removeWhenNoFiles: partial.removeWhenNoFiles ?? true,
+    failOnProcessingErrors:
+      partial.failOnProcessingErrors ?? NOTIFY_DEFAULTS.failOnProcessingErrors,
+    branchFilter: partial.branchFilter?.trim() || NOTIFY_DEFAULTS.branchFilter,
+    runOnPullRequests:
+      partial.runOnPullRequests ?? NOTIFY_DEFAULTS.runOnPullRequests,
+    dryRun: partial.dryRun ?? NOTIFY_DEFAULTS.dryRun,
+    removeWhenNoFiles:
+      partial.removeWhenNoFiles ?? NOTIFY_DEFAULTS.removeWhenNoFiles,
     appBaseUrl: partial.appBaseUrl,
     http: partial.http,
   };

@@ -67,6 +67,11 @@ export function listInput(name: string): string[] {
     .filter(Boolean);
 }
 
+/** A boolean input, or undefined when it is not set (the core's normaliser holds the default). */
+export function optionalBoolInput(name: string): boolean | undefined {
+  return tl.getInput(name) ? tl.getBoolInput(name) : undefined;
+}
+
 /** A boolean input with a default for when it is not set at all. */
 export function boolInput(name: string, defaultValue: boolean): boolean {
   return tl.getInput(name) ? tl.getBoolInput(name) : defaultValue;

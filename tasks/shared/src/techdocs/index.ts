@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Reporter } from '../reporter';
 import { DocsTarget, findDocsTargets } from './entities';
+import { TECHDOCS_DEFAULTS } from './defaults';
 import { generateSite } from './generate';
 import { parseEntityTriplet } from './layout';
 import { GenerateError, installMkdocs } from './mkdocs';
@@ -114,7 +115,7 @@ export async function publishTechDocs(
   const { reporter } = options;
   const sourceDir = resolve(options.sourceDir);
   const container = createContainerClient(options.storage);
-  const generate = options.generate ?? true;
+  const generate = options.generate ?? TECHDOCS_DEFAULTS.generate;
 
   let targets: DocsTarget[];
   if (!generate && options.entityRef) {

@@ -5,9 +5,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Reporter } from '../reporter';
+import { TECHDOCS_DEFAULTS } from './defaults';
 
 /** The techdocs-core release installed by `installMkdocs` unless told otherwise. */
-export const DEFAULT_TECHDOCS_CORE_VERSION = '1.5.3';
+export const DEFAULT_TECHDOCS_CORE_VERSION =
+  TECHDOCS_DEFAULTS.techdocsCoreVersion;
 
 /** A generate failure with a message that says what to fix. */
 export class GenerateError extends Error {

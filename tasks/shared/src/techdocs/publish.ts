@@ -25,6 +25,7 @@ import {
   entityRootPath,
 } from './layout';
 import { StorageError, explainStorageError } from './storage';
+import { TECHDOCS_DEFAULTS } from './defaults';
 
 /** Options of {@link publishSite}. */
 export interface PublishSiteOptions {
@@ -201,9 +202,13 @@ export async function publishSite(
 ): Promise<PublishReport> {
   const started = Date.now();
   const { container, entity, reporter, siteDir } = options;
-  const legacy = options.legacyCaseSensitive ?? false;
-  const concurrency = Math.max(1, options.concurrency ?? 16);
-  const dryRun = options.dryRun ?? false;
+  const legacy =
+    options.legacyCaseSensitive ?? TECHDOCS_DEFAULTS.legacyCaseSensitive;
+  const concurrency = Math.max(
+    1,
+    options.concurrency ?? TECHDOCS_DEFAULTS.concurrency,
+  );
+  const dryRun = options.dryRun ?? TECHDOCS_DEFAULTS.dryRun;
   const root = entityRootPath(entity, legacy);
 
   // Start listing the container first: after a small change the listing and

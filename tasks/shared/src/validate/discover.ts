@@ -17,11 +17,9 @@ import {
   type CatalogFile,
 } from '@stagedoor/common';
 
-/** Where catalog files are looked for when no pattern is given: `catalog-info.yaml`/`.yml` anywhere. */
-export const DEFAULT_CATALOG_PATTERNS = [
-  '**/catalog-info.yaml',
-  '**/catalog-info.yml',
-];
+import { DEFAULT_CATALOG_PATTERNS } from './defaults';
+
+export { DEFAULT_CATALOG_PATTERNS };
 
 /** Where Template entities are looked for above each catalog file. */
 const TEMPLATE_FILE_NAMES = ['template.yaml', 'template.yml'];

@@ -21,6 +21,7 @@ import {
 } from './discover';
 import { cachedExists, repoFileReader } from './fileExists';
 import { markdownSummary, summaryLine } from './format';
+import { VALIDATE_DEFAULTS } from './defaults';
 import {
   CatalogFileCheckers,
   measureSpareCores,
@@ -143,7 +144,8 @@ async function findAndCheck(
   const spareCores = measureSpareCores();
   try {
     const files = await discoverCatalogFiles(root, patterns, {
-      followLocations: options.followLocations ?? true,
+      followLocations:
+        options.followLocations ?? VALIDATE_DEFAULTS.followLocations,
       skipTemplateSkeletons: !options.includeTemplateSkeletons,
       onSkipped: skipped => reporter.info(skippedSkeletonsLine(skipped)),
       onMatched: count => {
@@ -213,7 +215,7 @@ export async function runValidate(
     ),
   };
   const strict = options.strict || fromFile.strict || false;
-  const failOn = options.failOn ?? 'error';
+  const failOn = options.failOn ?? VALIDATE_DEFAULTS.failOn;
 
   const engineOptions: ValidateOptions = {
     strict,
