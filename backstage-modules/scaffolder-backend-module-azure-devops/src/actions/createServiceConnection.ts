@@ -12,7 +12,7 @@ import {
 } from './common';
 import { examples } from './createServiceConnection.examples';
 import { serviceConnectionBody } from './serviceConnection.body';
-import { parsePipelineId } from './runPipeline';
+import { parsePipelineId } from '../lib/inputs';
 import {
   ServiceEndpoint,
   createServiceEndpoint,
@@ -21,8 +21,7 @@ import {
   shareServiceEndpoint,
 } from '../lib/serviceEndpoints';
 import { updatePipelinePermissions } from '../lib/permissions';
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+import { sleep } from '../lib/sleep';
 
 /**
  * `azure:serviceconnection:create`: an Azure Resource Manager connection with

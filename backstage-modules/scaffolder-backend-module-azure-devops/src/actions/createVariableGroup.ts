@@ -11,7 +11,7 @@ import {
   organizationInputs,
 } from './common';
 import { examples } from './createVariableGroup.examples';
-import { parsePipelineId } from './runPipeline';
+import { parsePipelineId } from '../lib/inputs';
 import { updatePipelinePermissions } from '../lib/permissions';
 
 /**

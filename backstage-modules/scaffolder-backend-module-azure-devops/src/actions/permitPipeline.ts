@@ -8,7 +8,7 @@ import {
   organizationInputs,
 } from './common';
 import { examples } from './permitPipeline.examples';
-import { parsePipelineId } from './runPipeline';
+import { parsePipelineId } from '../lib/inputs';
 import { AzureDevOpsClient } from '../lib/client';
 import {
   RESOURCE_TYPES,

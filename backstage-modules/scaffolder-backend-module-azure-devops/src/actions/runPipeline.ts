@@ -1,5 +1,4 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { InputError } from '@backstage/errors';
 import {
   AzureDevOpsActionOptions,
   clientFor,
@@ -9,41 +8,8 @@ import {
 } from './common';
 import { examples } from './runPipeline.examples';
 import { RunInfo } from '../lib/client';
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(
-        new Error('The task was cancelled while waiting for the pipeline run.'),
-      );
-    });
-  });
-
-/** Parses a pipeline id input (string or number) or explains what is wrong. */
-export function parsePipelineId(
-  value: string | number | undefined,
-  name = 'pipelineId',
-): number {
-  const n =
-    typeof value === 'number' ? value : Number(String(value ?? '').trim());
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new InputError(
-      `${name} must be a positive integer pipeline id, got '${value ?? ''}'.`,
-    );
-  }
-  return n;
-}
-
-/**
- * `pipelineRunStatus` as the community module outputs it: the result's name in
- * azure-devops-node-api's `RunResult` enum (`Succeeded`, `Failed`, `Canceled`),
- * `Unknown` while the run has no result.
- */
-export function communityStatus(result: string): string {
-  return result ? result.charAt(0).toUpperCase() + result.slice(1) : 'Unknown';
-}
+import { communityStatus, parsePipelineId } from '../lib/inputs';
+import { sleep } from '../lib/sleep';
 
 /**
  * `azure:pipeline:run`: queues a run on a branch with template parameters and
@@ -230,6 +196,7 @@ export function createPipelineRunAction(options: AzureDevOpsActionOptions) {
         await sleep(
           Math.min(intervalMs, Math.max(0, deadline - Date.now())),
           ctx.signal,
+          'The task was cancelled while waiting for the pipeline run.',
         );
         run = await client.getRun(project.name, pipelineId, queued.id);
         ctx.logger.info(

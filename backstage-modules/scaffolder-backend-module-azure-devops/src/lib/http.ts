@@ -1,4 +1,5 @@
 import { azureDevOpsError, messageOf } from './errors';
+import { sleep } from './sleep';
 
 /** Options of {@link requestJson}. */
 export interface RequestOptions {
@@ -10,8 +11,6 @@ export interface RequestOptions {
   /** Attempts for idempotent reads on 5xx/network errors (default 3). */
   attempts?: number;
 }
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /**
  * One JSON call with an absolute URL, for the Azure DevOps APIs
