@@ -6,6 +6,10 @@
  * Chromium: /usr/bin/chromium (`apt-get install -y chromium`, as .ci/run does) or
  * STAGEDOOR_CHROMIUM. Screenshots: on failure into .stagedoor/screenshots/; with
  * STAGEDOOR_SCREENSHOTS=<dir>, the Delivery card and page on success too (docs/images/).
+ *
+ * Discovery runs against the fake Azure DevOps too, so that a repository without a
+ * catalog file becomes an unowned placeholder whose card links to the onboarding
+ * template.
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { strict as assert } from 'node:assert';
@@ -16,6 +20,10 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { main } from '../../tasks/shared/src/cli';
 import { startAzurite, type RunningAzurite } from '../fixtures/azurite';
+import {
+  startFakeAzureDevOps,
+  type FakeAzureDevOps,
+} from '../fixtures/azure-devops';
 import {
   DEV_TOKEN,
   startBackendApp,
@@ -28,6 +36,7 @@ const executablePath = process.env.STAGEDOOR_CHROMIUM ?? '/usr/bin/chromium';
 const failureDir = join(repoRoot, '.stagedoor', 'screenshots');
 const COMMIT = 'c0ffee'.padEnd(40, '7');
 const STEP_MS = 60_000;
+const PAT = 'portal-discovery-pat';
 
 async function stagedoor(args: string[], cwd: string, env = {}) {
   let out = '';
@@ -43,6 +52,7 @@ async function stagedoor(args: string[], cwd: string, env = {}) {
 describe('the portal in a browser', function () {
   this.timeout(600_000);
   let azurite: RunningAzurite;
+  let fake: FakeAzureDevOps;
   let backend: BackendApp;
   let context: BrowserContext;
   let page: Page;
@@ -60,6 +70,16 @@ describe('the portal in a browser', function () {
     );
     assert.equal(build.status, 0, 'the web app did not build');
 
+    // A repository without a catalog file, for discovery's placeholder.
+    fake = await startFakeAzureDevOps({
+      organization: 'contoso',
+      pats: { [PAT]: { displayName: 'Discovery' } },
+      projects: [{ name: 'Legacy', repositories: ['old-billing'] }],
+    });
+    fake.state
+      .repository(fake.state.project('Legacy'), 'old-billing')
+      .files.set('/README.md', Buffer.from('# old billing\n'));
+
     azurite = await startAzurite();
     const container = 'portal-docs';
     await BlobServiceClient.fromConnectionString(azurite.connectionString)
@@ -68,6 +88,24 @@ describe('the portal in a browser', function () {
     backend = await startBackendApp({
       timeoutMs: 180_000,
       config: {
+        integrations: {
+          azure: [
+            {
+              host: new URL(fake.baseUrl).host,
+              credentials: [{ personalAccessToken: PAT }],
+            },
+          ],
+        },
+        stagedoor: {
+          discovery: {
+            organizations: [{ url: fake.orgUrl }],
+            schedule: {
+              frequency: { minutes: 30 },
+              timeout: { minutes: 2 },
+              initialDelay: { seconds: 1 },
+            },
+          },
+        },
         techdocs: {
           builder: 'external',
           publisher: {
@@ -90,6 +128,17 @@ describe('the portal in a browser', function () {
         '  description: Orders, delivered by a pipeline.',
         '  annotations:',
         '    backstage.io/techdocs-ref: dir:.',
+        'spec:',
+        '  type: service',
+        '  lifecycle: production',
+        '  owner: platform-team',
+        '---',
+        'apiVersion: backstage.io/v1alpha1',
+        'kind: Component',
+        'metadata:',
+        '  name: portal-orders-worker',
+        '  annotations:',
+        '    backstage.io/techdocs-ref: dir:./worker',
         'spec:',
         '  type: service',
         '  lifecycle: production',
@@ -171,6 +220,7 @@ describe('the portal in a browser', function () {
     await context?.close();
     await backend?.stop();
     await azurite?.stop();
+    await fake?.close();
     removeRepos();
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
@@ -187,7 +237,9 @@ describe('the portal in a browser', function () {
     await page.getByRole('button', { name: 'Enter' }).click();
     // Signed in once the app's sidebar is there.
     await page.getByRole('link', { name: 'Catalog' }).first().click();
-    await page.getByRole('link', { name: 'portal-orders' }).click();
+    await page
+      .getByRole('link', { name: 'portal-orders', exact: true })
+      .click();
     await page.waitForURL(/\/catalog\/default\/component\/portal-orders/);
   });
 
@@ -205,8 +257,64 @@ describe('the portal in a browser', function () {
       .getByText('component:default/portal-orders: processed')
       .waitFor();
     assert.ok((await card.count()) > 0);
+    // The TechDocs publish state, from the TechDocs backend's metadata route.
+    const published = page
+      .getByTestId('techdocs-state')
+      .getByRole('link', { name: /^published / });
+    await published.waitFor();
+    assert.equal(
+      await published.getAttribute('href'),
+      '/catalog/default/component/portal-orders/docs',
+    );
+    assert.match(
+      (await published.textContent()) ?? '',
+      /^published (now|\d+ (seconds?|minutes?) ago)$/,
+    );
     await commit.scrollIntoViewIfNeeded();
     await screenshot('portal-delivery-card.png');
+  });
+
+  it('says "not published" for a pushed entity with docs but no published site', async () => {
+    await page.goto(
+      `${backend.baseUrl}/catalog/default/component/portal-orders-worker`,
+    );
+    await page
+      .getByText('component:default/portal-orders-worker: processed')
+      .waitFor();
+    await page
+      .getByTestId('techdocs-state')
+      .getByText('not published', { exact: true })
+      .waitFor();
+  });
+
+  it('shows a discovery placeholder as unowned, linked to the onboarding template with the repository filled in', async () => {
+    await page.goto(`${backend.baseUrl}/catalog/default/component/old-billing`);
+    const unowned = page.getByTestId('delivery-unowned');
+    await unowned.waitFor({ timeout: 120_000 });
+    assert.equal(
+      (await unowned.textContent())?.trim(),
+      'unowned — onboard this repository',
+    );
+    // No docs annotation on a placeholder: no TechDocs row.
+    await page.getByText('pushed by').first().waitFor();
+    assert.equal(await page.getByTestId('techdocs-state').count(), 0);
+    await unowned.scrollIntoViewIfNeeded();
+    await screenshot('portal-delivery-unowned.png');
+    await unowned
+      .getByRole('link', { name: 'onboard this repository' })
+      .click();
+    await page.waitForURL(/\/create\/templates\/default\/onboard-repository\?/);
+    const formData = JSON.parse(
+      new URL(page.url()).searchParams.get('formData') ?? '{}',
+    );
+    assert.deepEqual(formData, {
+      placeholder: 'component:default/old-billing',
+      repoUrl: `${new URL(fake.baseUrl).host}?organization=contoso&project=Legacy&repo=old-billing`,
+      name: 'old-billing',
+    });
+    // The form shows what the link filled in.
+    await page.getByText('Onboard an existing repository').first().waitFor();
+    await page.locator('input[value="old-billing"]').first().waitFor();
   });
 
   it('opens the entity docs and shows their first heading', async () => {
@@ -220,7 +328,7 @@ describe('the portal in a browser', function () {
     await page
       .getByRole('link', { name: /contoso\/shop\/portal-orders/ })
       .waitFor();
-    await page.getByText('1 entity processed').waitFor();
+    await page.getByText('all 2 entities processed').waitFor();
     await screenshot('portal-delivery-page.png');
   });
 });

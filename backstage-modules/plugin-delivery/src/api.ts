@@ -3,6 +3,7 @@ import {
   type DiscoveryApi,
   type FetchApi,
 } from '@backstage/frontend-plugin-api';
+import type { CompoundEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import type { SourceList, SourceStatus } from '@stagedoor/common';
 
@@ -16,6 +17,14 @@ export interface DeliveryApi {
     failedOnly?: boolean;
     limit?: number;
   }): Promise<SourceList>;
+  /**
+   * The entity's published TechDocs site, from the TechDocs backend's metadata route
+   * (the site's `techdocs_metadata.json`): `buildTimestamp` in ms since the epoch when
+   * the publisher wrote one; `undefined` when no site is published (404).
+   */
+  getTechDocsSite(
+    entity: CompoundEntityRef,
+  ): Promise<{ buildTimestamp?: number } | undefined>;
 }
 
 export const deliveryApiRef = createApiRef<DeliveryApi>({
@@ -44,6 +53,24 @@ export class DeliveryClient implements DeliveryApi {
     if (options.limit) query.set('limit', String(options.limit));
     const qs = query.toString();
     return this.get(`/sources${qs ? `?${qs}` : ''}`);
+  }
+
+  async getTechDocsSite(
+    entity: CompoundEntityRef,
+  ): Promise<{ buildTimestamp?: number } | undefined> {
+    const base = await this.options.discoveryApi.getBaseUrl('techdocs');
+    const path = [entity.namespace, entity.kind, entity.name]
+      .map(encodeURIComponent)
+      .join('/');
+    const response = await this.options.fetchApi.fetch(
+      `${base}/metadata/techdocs/${path}`,
+    );
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw await ResponseError.fromResponse(response);
+    const metadata = (await response.json()) as { build_timestamp?: unknown };
+    return typeof metadata.build_timestamp === 'number'
+      ? { buildTimestamp: metadata.build_timestamp }
+      : {};
   }
 
   private async get<T>(path: string): Promise<T> {

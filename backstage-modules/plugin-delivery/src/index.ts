@@ -13,8 +13,10 @@ export {
   ANNOTATION_BUILD_ID,
   ANNOTATION_BUILD_URL,
   ANNOTATION_COMMIT,
+  ANNOTATION_PLACEHOLDER,
   ANNOTATION_SOURCE_KEY,
   azureDevOpsLinks,
+  isPlaceholderEntity,
   isPushedEntity,
 } from './annotations';
 export default deliveryPlugin;

@@ -13,6 +13,7 @@ import {
 import LocalShippingIcon from '@material-ui/icons/LocalShipping';
 import { isPushedEntity } from './annotations';
 import { DeliveryClient, deliveryApiRef } from './api';
+import { onboardingTemplateRouteRef } from './routes';
 
 const rootRouteRef = createRouteRef();
 
@@ -60,4 +61,5 @@ export const deliveryPlugin = createFrontendPlugin({
   pluginId: 'stagedoor-delivery',
   extensions: [deliveryApi, deliveryCard, deliveryContent, deliveryPage],
   routes: { root: rootRouteRef },
+  externalRoutes: { onboardingTemplate: onboardingTemplateRouteRef },
 });

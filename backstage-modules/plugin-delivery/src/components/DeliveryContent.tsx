@@ -9,13 +9,13 @@ import { useEntitySource } from './useEntitySource';
 
 /** The entity page's Delivery tab: the whole last push of the entity's source. */
 export function DeliveryContent() {
-  const { loading, value, error, sourceKey } = useEntitySource();
+  const { loading, value, error, sourceKey, entity } = useEntitySource();
   return (
     <Content>
       <InfoCard title={`Delivery: ${sourceKey}`}>
         {loading && <Progress />}
         {error && <ResponseErrorPanel error={error} />}
-        {value && !loading && <SourceDetails status={value} />}
+        {value && !loading && <SourceDetails status={value} entity={entity} />}
       </InfoCard>
     </Content>
   );

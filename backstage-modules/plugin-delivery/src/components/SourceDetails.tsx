@@ -1,7 +1,9 @@
+import type { Entity } from '@backstage/catalog-model';
 import { Link, StructuredMetadataTable } from '@backstage/core-components';
 import type { SourceStatus } from '@stagedoor/common';
 import { azureDevOpsLinks } from '../annotations';
 import { ProcessingState } from './ProcessingState';
+import { hasTechDocs, TechDocsState } from './TechDocsState';
 
 function linked(text: string, href?: string) {
   return href ? <Link to={href}>{text}</Link> : text;
@@ -12,8 +14,10 @@ export function SourceDetails(props: {
   status: SourceStatus;
   /** Only this entity's processing state (the card); all of the source's otherwise. */
   entityRef?: string;
+  /** The entity on the page: its TechDocs publish state when it has docs. */
+  entity?: Entity;
 }) {
-  const { status, entityRef } = props;
+  const { status, entityRef, entity } = props;
   const links = azureDevOpsLinks(status);
   const entities = entityRef
     ? status.entities.filter(e => e.entityRef === entityRef)
@@ -39,6 +43,9 @@ export function SourceDetails(props: {
         'pushed at': new Date(status.pushedAt).toLocaleString(),
         'pushed by': status.pushedBy ?? '—',
         processing: <ProcessingState entities={entities} />,
+        ...(entity && hasTechDocs(entity)
+          ? { techdocs: <TechDocsState entity={entity} /> }
+          : {}),
       }}
     />
   );

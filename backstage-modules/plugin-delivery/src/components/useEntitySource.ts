@@ -13,6 +13,7 @@ export function useEntitySource() {
   const state = useAsync(() => api.getSource(sourceKey), [api, sourceKey]);
   return {
     ...state,
+    entity,
     sourceKey,
     entityRef: stringifyEntityRef(entity).toLowerCase(),
   };
