@@ -227,19 +227,41 @@ describe('HTTP client', function () {
       message: 'bad',
     };
     server = await scriptedServer([
+      // The push API's typed error bodies (@stagedoor/common pushErrorBodySchema).
       json(409, {
-        error: { name: 'ConflictError', message: 'owned elsewhere' },
-        conflicts: [
-          { entityRef: 'component:default/a', owner: 'contoso/p/other@main' },
-        ],
+        error: {
+          name: 'ConflictError',
+          message: 'owned elsewhere',
+          code: 'ownership-conflict',
+          conflicts: [
+            {
+              entityRef: 'component:default/a',
+              ownerType: 'source',
+              owner: 'contoso/p/other@main',
+            },
+          ],
+        },
+        response: { statusCode: 409 },
       }),
       json(409, {
-        error: { name: 'ConflictError', message: 'stale push' },
-        newerCommit: 'abc1234',
+        error: {
+          name: 'ConflictError',
+          message: 'stale push',
+          code: 'stale-push',
+          sourceKey: 'contoso/p/r@main',
+          incoming: { commit: 'aaa0000', buildId: 1 },
+          applied: { commit: 'abc1234', buildId: 2 },
+        },
+        response: { statusCode: 409 },
       }),
       json(422, {
-        error: { name: 'InputError', message: 'invalid' },
-        problems: [problem],
+        error: {
+          name: 'UnprocessableEntitiesError',
+          message: 'invalid',
+          code: 'invalid-files',
+          problems: [problem],
+        },
+        response: { statusCode: 422 },
       }),
     ]);
     const client = new BackstageHttpClient({ baseUrl: server.url });

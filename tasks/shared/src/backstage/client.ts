@@ -1,4 +1,8 @@
-import type { Problem } from '@stagedoor/common';
+import {
+  parsePushErrorBody,
+  type Problem,
+  type PushErrorData,
+} from '@stagedoor/common';
 import {
   HttpClient,
   HttpError,
@@ -7,6 +11,7 @@ import {
 } from '../http';
 import {
   ConflictHttpError,
+  PushApiError,
   StalePushError,
   UnprocessableHttpError,
 } from './errors';
@@ -95,79 +100,130 @@ export function explainBackstageError(
   };
 }
 
-/** The push route's 409/412 (stale push, conflicts) and 400/422 (problems) as typed errors. */
+/**
+ * The push API's error answers as typed errors, read from the body the route writes
+ * (`parsePushErrorBody`): stale push, ownership conflicts, invalid files, and the refusals
+ * (branch, push rule, kinds, size, rate). An answer without a typed body (an older push
+ * module, a proxy) keeps the transport's error, except that a 409 stays a conflict and
+ * a 422 (or a 400 listing `problems`) stays invalid files.
+ */
 function pushError(error: HttpError, suffix: string): HttpError | undefined {
   const d = error.details;
-  const status = d.status ?? 0;
-  const body = d.body;
-  const said = serverMessage(body);
+  const data = parsePushErrorBody(d.body)?.error;
+  if (data) return typedPushError(data, error.kind, d, suffix);
+  const status = d.status;
+  if (status === 409) {
+    return new ConflictHttpError(
+      `Conflict (409): the push conflicts with what the catalog holds.` +
+        suffix,
+      d,
+      [],
+    );
+  }
+  const problems = legacyProblems(d.body);
+  if (status === 422 || (status === 400 && problems.length > 0)) {
+    return new UnprocessableHttpError(
+      `Backstage rejected the files (${status}): ${problems.length} problem(s).` +
+        (problems.length ? '' : suffix),
+      d,
+      problems,
+    );
+  }
+  return undefined;
+}
+
+function typedPushError(
+  data: PushErrorData,
+  kind: HttpError['kind'],
+  d: HttpError['details'],
+  suffix: string,
+): HttpError {
+  switch (data.code) {
+    case 'stale-push':
+      return new StalePushError(
+        `Backstage already holds a newer push for this source (commit ${data.applied.commit}` +
+          `${data.applied.buildId !== null ? `, build ${data.applied.buildId}` : ''}); nothing was changed.` +
+          suffix,
+        d,
+        data.applied.commit,
+        data,
+      );
+    case 'ownership-conflict': {
+      const names = data.conflicts
+        .map(
+          c =>
+            `${c.entityRef}${c.owner ? ` (owned by ${c.ownerType === 'location' ? 'location ' : ''}${c.owner})` : ''}`,
+        )
+        .join(', ');
+      return new ConflictHttpError(
+        `Conflict (409): ${names || 'an entity'} already belongs to another source; rename the entity or remove it there first.` +
+          suffix,
+        d,
+        data.conflicts,
+        data,
+      );
+    }
+    case 'invalid-files':
+      return new UnprocessableHttpError(
+        `Backstage rejected the files (${d.status}): ${data.problems.length} problem(s).`,
+        d,
+        data.problems,
+        data,
+      );
+    case 'branch-refused':
+      return new PushApiError(
+        kind,
+        `Backstage refused the push from branch '${data.branch}': ${data.repository} is pushed from '${data.expectedBranch}' ` +
+          (data.reason === 'configured'
+            ? '(its push rule names that branch in stagedoor.push.rules[].branch).'
+            : '(its entities come from that branch already).') +
+          suffix,
+        d,
+        data,
+      );
+    case 'source-not-allowed':
+      return new PushApiError(
+        kind,
+        `Backstage refused the push (403): no push rule in stagedoor.push.rules lets ${data.subject} push ${data.repository}.` +
+          suffix,
+        d,
+        data,
+      );
+    case 'kinds-not-allowed':
+      return new PushApiError(
+        kind,
+        `Backstage refused the push (403): its push rule does not allow the kind(s) ${data.kinds.join(', ')}.` +
+          suffix,
+        d,
+        data,
+      );
+    case 'payload-too-large':
+      return new PushApiError(
+        kind,
+        `The push is too large (413): ${data.actual !== undefined ? `${data.actual} ${data.unit}, ` : ''}` +
+          `more than the limit of ${data.limit} ${data.unit} (${data.setting}).` +
+          suffix,
+        d,
+        data,
+      );
+    case 'rate-limited':
+      return new PushApiError(
+        kind,
+        `Backstage limits pushes to ${data.requestsPerMinute} requests per minute (stagedoor.push.rateLimit); ` +
+          `try again in ${data.retryAfterSeconds} s.` +
+          suffix,
+        d,
+        data,
+      );
+  }
+}
+
+/** `problems` beside (or in) the error of an untyped body, as push modules before the typed bodies wrote it. */
+function legacyProblems(body: unknown): Problem[] {
   const record = (
     typeof body === 'object' && body !== null ? body : {}
   ) as Record<string, unknown>;
   const inner = (record.error ?? {}) as Record<string, unknown>;
-  const pick = (key: string): unknown => record[key] ?? inner[key];
-  if (status === 409 || status === 412) {
-    // The push module says `… older than the last push applied for {key}: {commit} (build …)`.
-    const newer =
-      pick('newerCommit') ??
-      pick('currentCommit') ??
-      pick('appliedCommit') ??
-      /applied for [^\s:]+: ([0-9a-f]{7,64})/i.exec(said ?? '')?.[1];
-    if (
-      pick('stale') === true ||
-      newer !== undefined ||
-      /stale|newer|older/i.test(said ?? '')
-    ) {
-      return new StalePushError(
-        `Backstage already holds a newer push for this source${newer ? ` (commit ${newer})` : ''}; nothing was changed.` +
-          suffix,
-        d,
-        typeof newer === 'string' ? newer : undefined,
-      );
-    }
-    const list = (pick('conflicts') as unknown[] | undefined) ?? [
-      {
-        entityRef: pick('entityRef'),
-        owner: pick('owner') ?? pick('ownedBy') ?? pick('ownerSourceKey'),
-      },
-    ];
-    const conflicts = list.map(c => {
-      const x = (c ?? {}) as Record<string, unknown>;
-      const owner =
-        x.owner ??
-        x.ownedBy ??
-        x.ownerSourceKey ??
-        x.sourceKey ??
-        x.locationKey;
-      return {
-        entityRef: x.entityRef as string | undefined,
-        owner: owner as string | undefined,
-      };
-    });
-    const names = conflicts
-      .filter(c => c.entityRef || c.owner)
-      .map(
-        c =>
-          `${c.entityRef ?? 'an entity'}${c.owner ? ` (owned by ${c.owner})` : ''}`,
-      )
-      .join(', ');
-    return new ConflictHttpError(
-      `Conflict (409): ${names || 'an entity'} already belongs to another source; rename the entity or remove it there first.` +
-        suffix,
-      d,
-      conflicts,
-    );
-  }
-  if (status === 422 || status === 400) {
-    const problems = (pick('problems') as Problem[] | undefined) ?? [];
-    if (status === 422 || problems.length > 0) {
-      return new UnprocessableHttpError(
-        `Backstage rejected the files (${status}): ${problems.length} problem(s).` +
-          (problems.length ? '' : suffix),
-        d,
-        problems,
-      );
-    }
-  }
-  return undefined;
+  const problems = record.problems ?? inner.problems;
+  return Array.isArray(problems) ? (problems as Problem[]) : [];
 }

@@ -1,6 +1,10 @@
-import { hasErrors } from '@stagedoor/common';
+import {
+  hasErrors,
+  type Problem,
+  type ValidatedEntity,
+} from '@stagedoor/common';
 import { backstageToken } from '../auth';
-import { UnprocessableHttpError } from '../backstage';
+import { ConflictHttpError, UnprocessableHttpError } from '../backstage';
 import { HttpError } from '../http';
 import type { Reporter } from '../reporter';
 import { BackstageApi } from './api';
@@ -39,6 +43,7 @@ export async function runNotify(
   };
   const started = Date.now();
   const deadline = started + options.timeoutSeconds * 1000;
+  let validated: ValidatedEntity[] = [];
   try {
     const s = options.source;
     const isPullRequest =
@@ -91,6 +96,7 @@ export async function runNotify(
       reporter.error(result.message);
       return result;
     }
+    validated = validation.entities;
     const appBaseUrl = options.appBaseUrl ?? options.connection.url;
     result.entities = validation.entities.map(e => ({
       ref: e.ref,
@@ -109,7 +115,7 @@ export async function runNotify(
           reporter,
         );
   } catch (error) {
-    return fail(result, error, reporter);
+    return fail(result, error, reporter, validated);
   }
 }
 
@@ -143,13 +149,43 @@ function fail(
   result: NotifyResult,
   error: unknown,
   reporter: Reporter,
+  entities: ValidatedEntity[],
 ): NotifyResult {
-  if (error instanceof UnprocessableHttpError) {
-    for (const problem of error.problems) reporter.problem(problem);
-    result.problems.push(...error.problems);
-  }
+  const problems =
+    error instanceof UnprocessableHttpError
+      ? error.problems
+      : error instanceof ConflictHttpError
+        ? conflictProblems(error, entities)
+        : [];
+  for (const problem of problems) reporter.problem(problem);
+  result.problems.push(...problems);
   const message = error instanceof Error ? error.message : String(error);
   const kind = error instanceof HttpError ? error.kind : 'error';
   reporter.error(message);
   return { ...result, status: 'failed', message, error: { kind, message } };
+}
+
+/** Each entity another source (or a location) owns, as an error at its place in the files. */
+function conflictProblems(
+  error: ConflictHttpError,
+  entities: ValidatedEntity[],
+): Problem[] {
+  return error.conflicts.flatMap(conflict => {
+    const entity = entities.find(e => e.ref === conflict.entityRef);
+    if (!entity) return [];
+    const owner = conflict.owner
+      ? `${conflict.ownerType === 'location' ? 'the location' : 'the source'} ${conflict.owner}`
+      : `another ${conflict.ownerType ?? 'source'}`;
+    return [
+      {
+        file: entity.file,
+        line: entity.line,
+        column: entity.column,
+        severity: 'error' as const,
+        rule: 'push/ownership-conflict',
+        entityRef: entity.ref,
+        message: `${entity.ref} already belongs to ${owner} in the catalog; rename the entity or remove it there first.`,
+      },
+    ];
+  });
 }
