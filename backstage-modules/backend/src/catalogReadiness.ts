@@ -7,7 +7,9 @@ import {
   createServiceFactory,
   createServiceRef,
   type RootHealthService,
+  type RootLifecycleService,
 } from '@backstage/backend-plugin-api';
+import { rootHealthServiceFactory } from '@backstage/backend-defaults/rootHealth';
 import type { Config } from '@backstage/config';
 import { parseAllDocuments } from 'yaml';
 
@@ -18,11 +20,12 @@ import { parseAllDocuments } from 'yaml';
  * @backstage/backend-defaults) answers 200 as soon as the root lifecycle's startup hooks
  * begin: the catalog has started, but its processing loop has not yet read the files of
  * `catalog.locations`, so for a few seconds the catalog answers empty. This replaces
- * `rootHealth` with the same service plus a gate, and adds a catalog module that holds the
- * gate until every entity of the configured `file` locations (that the catalog's rules
- * allow) is readable through the catalog API, or until {@link WAIT_LIMIT_MS} has passed
- * (then it logs which entities are missing and opens the gate anyway: a broken example
- * file must not keep a backend out of its load balancer for good).
+ * `rootHealth` with Backstage's own behind a gate (ready when Backstage's is and nothing
+ * holds the gate), and adds a catalog module that holds the gate until every entity of the
+ * configured `file` locations (that the catalog's rules allow) is readable through the
+ * catalog API, or until {@link WAIT_LIMIT_MS} has passed (then it logs which entities are
+ * missing and opens the gate anyway: a broken example file must not keep a backend out of
+ * its load balancer for good).
  */
 
 /** How long readiness waits for the configured entities at most. */
@@ -60,33 +63,44 @@ const readinessGateRef = createServiceRef<ReadinessGate>({
     }),
 });
 
-/** Backstage's rootHealth (backend-defaults 0.18.0) with the gate added to readiness. */
+/**
+ * Backstage's own rootHealth, made by the factory backend-defaults exports (it exports the
+ * factory, not the service class): a root service factory's `factory` takes its deps.
+ */
+async function defaultRootHealth(
+  lifecycle: RootLifecycleService,
+): Promise<RootHealthService> {
+  const { factory } = rootHealthServiceFactory as unknown as {
+    factory?: (deps: {
+      lifecycle: RootLifecycleService;
+    }) => Promise<RootHealthService>;
+  };
+  if (typeof factory !== 'function')
+    throw new Error(
+      "catalogReadiness: @backstage/backend-defaults' rootHealthServiceFactory has no factory()",
+    );
+  return factory({ lifecycle });
+}
+
+/** Backstage's rootHealth with the gate added to readiness. */
 const gatedRootHealth = createServiceFactory({
   service: coreServices.rootHealth,
   deps: { lifecycle: coreServices.rootLifecycle, gate: readinessGateRef },
   async factory({ lifecycle, gate }): Promise<RootHealthService> {
-    let state: 'init' | 'up' | 'down' = 'init';
-    lifecycle.addStartupHook(() => {
-      state = 'up';
-    });
-    lifecycle.addBeforeShutdownHook(() => {
-      state = 'down';
-    });
-    const notReady = (message: string) => ({
-      status: 503,
-      payload: { message, status: 'error' },
-    });
+    const health = await defaultRootHealth(lifecycle);
     return {
-      async getLiveness() {
-        return { status: 200, payload: { status: 'ok' } };
-      },
+      getLiveness: () => health.getLiveness(),
       async getReadiness() {
-        if (state === 'init') return notReady('Backend has not started yet');
-        if (state === 'down') return notReady('Backend is shutting down');
+        const readiness = await health.getReadiness();
         const pending = gate.pending();
-        if (pending.length)
-          return notReady(`Waiting for ${pending.join(', ')}`);
-        return { status: 200, payload: { status: 'ok' } };
+        if (readiness.status !== 200 || pending.length === 0) return readiness;
+        return {
+          status: 503,
+          payload: {
+            message: `Waiting for ${pending.join(', ')}`,
+            status: 'error',
+          },
+        };
       },
     };
   },
