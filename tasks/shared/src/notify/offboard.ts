@@ -3,7 +3,7 @@ import type { HttpError } from '../http';
 import type { Reporter } from '../reporter';
 import type { BackstageApi } from './api';
 import type { NotifyOptions } from './options';
-import type { NotifyResult } from './result';
+import type { PhaseOutcome } from './result';
 
 /**
  * Push mode without catalog files: the repository left the catalog, so the entities its
@@ -13,10 +13,9 @@ import type { NotifyResult } from './result';
 export async function removeSource(
   api: BackstageApi,
   options: NotifyOptions,
-  result: NotifyResult,
   noFiles: string,
   reporter: Reporter,
-): Promise<NotifyResult> {
+): Promise<PhaseOutcome> {
   const sourceKey = sourceKeyOf(options.source);
   let response;
   try {
@@ -26,14 +25,14 @@ export async function removeSource(
     if ((error as HttpError).status === 403) {
       const message = `${noFiles} This principal may not push ${sourceKey}, so nothing was removed.`;
       reporter.info(message);
-      return { ...result, status: 'no-files', sourceKey, message };
+      return { status: 'no-files', sourceKey, message };
     }
     throw error;
   }
   if (!response) {
     const message = `${noFiles} Nothing to remove: ${sourceKey} has no entities in the catalog.`;
     reporter.info(message);
-    return { ...result, status: 'no-files', sourceKey, message };
+    return { status: 'no-files', sourceKey, message };
   }
   const refs = response.removed;
   const message = options.dryRun
@@ -41,7 +40,6 @@ export async function removeSource(
     : `${noFiles} Removed ${refs.length} entities of ${sourceKey} from the catalog: ${refs.join(', ')}.`;
   reporter.info(message);
   return {
-    ...result,
     status: 'succeeded',
     sourceKey,
     removed: refs,

@@ -3,16 +3,20 @@ import type { Reporter } from '../reporter';
 import type { NotifyOptions } from './options';
 import type { NotifyResult } from './result';
 
+/** The run's verdict after waiting for the catalog. */
+export type ProcessingVerdict = Pick<
+  NotifyResult,
+  'status' | 'message' | 'processing' | 'error'
+>;
+
 /** Turns the processing states into the run's verdict, per failOnProcessingErrors. */
 export function judgeProcessing(
   options: NotifyOptions,
-  result: NotifyResult,
   states: EntityState[],
   timedOut: boolean,
   done: string,
   reporter: Reporter,
-): NotifyResult {
-  result.processing = states;
+): ProcessingVerdict {
   const say = (message: string) =>
     options.failOnProcessingErrors
       ? reporter.error(message)
@@ -37,24 +41,21 @@ export function judgeProcessing(
     );
   }
   if (failed.length === 0 && !(timedOut && pending.length > 0)) {
-    result.status = 'succeeded';
-    result.message = `${done}; all ${states.length} entities processed.`;
-    reporter.info(result.message);
-    return result;
+    const message = `${done}; all ${states.length} entities processed.`;
+    reporter.info(message);
+    return { status: 'succeeded', message, processing: states };
   }
   const parts = [
     failed.length ? `${failed.length} with processing errors` : '',
     timedOut && pending.length ? `${pending.length} not processed in time` : '',
   ].filter(Boolean);
-  result.message = `${done}; ${parts.join(', ')}.`;
-  if (options.failOnProcessingErrors) {
-    result.status = 'failed';
-    result.error = {
-      kind: failed.length ? 'processing' : 'timeout',
-      message: result.message,
-    };
-  } else {
-    result.status = 'warnings';
-  }
-  return result;
+  const message = `${done}; ${parts.join(', ')}.`;
+  if (!options.failOnProcessingErrors)
+    return { status: 'warnings', message, processing: states };
+  return {
+    status: 'failed',
+    message,
+    processing: states,
+    error: { kind: failed.length ? 'processing' : 'timeout', message },
+  };
 }

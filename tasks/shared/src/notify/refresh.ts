@@ -3,7 +3,7 @@ import { repositoryFileUrl, type ValidatedEntity } from '@stagedoor/common';
 import type { Reporter } from '../reporter';
 import type { BackstageApi } from './api';
 import type { NotifyOptions } from './options';
-import type { NotifyResult } from './result';
+import { PhaseError, type PhaseOutcome } from './result';
 import { judgeProcessing } from './processing';
 import { waitForEntities } from './wait';
 
@@ -25,10 +25,9 @@ export async function refreshEntities(
   api: BackstageApi,
   options: NotifyOptions,
   entities: ValidatedEntity[],
-  result: NotifyResult,
   deadline: number,
   reporter: Reporter,
-): Promise<NotifyResult> {
+): Promise<PhaseOutcome> {
   const byFile = new Map<string, ValidatedEntity[]>();
   for (const e of entities)
     byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
@@ -70,39 +69,43 @@ export async function refreshEntities(
     );
   }
   if (options.dryRun) {
-    result.refreshed = targets;
-    result.status = 'succeeded';
-    result.message = `Dry run: would refresh ${targets.length} entit${targets.length === 1 ? 'y' : 'ies'}; nothing was changed.`;
-    reporter.info(result.message);
-    return result;
+    const message = `Dry run: would refresh ${targets.length} entit${targets.length === 1 ? 'y' : 'ies'}; nothing was changed.`;
+    reporter.info(message);
+    return { refreshed: targets, status: 'succeeded', message };
   }
-  for (const ref of targets) {
-    await api.refresh(ref);
-    result.refreshed.push(ref);
-    reporter.info(`Refresh requested: ${ref}`);
+  const refreshed: string[] = [];
+  try {
+    for (const ref of targets) {
+      await api.refresh(ref);
+      refreshed.push(ref);
+      reporter.info(`Refresh requested: ${ref}`);
+    }
+    const done = `Refreshed ${targets.length} entit${targets.length === 1 ? 'y' : 'ies'}`;
+    if (!options.waitForProcessing) {
+      return {
+        refreshed,
+        status: unknownFiles.length ? 'warnings' : 'succeeded',
+        message: `${done}.`,
+      };
+    }
+    const { states, timedOut } = await waitForEntities(
+      api,
+      entities.map(e => e.ref),
+      deadline,
+      reporter,
+      options.http?.pollIntervalMs,
+    );
+    const judged = judgeProcessing(options, states, timedOut, done, reporter);
+    return {
+      refreshed,
+      ...judged,
+      status:
+        judged.status === 'succeeded' && unknownFiles.length
+          ? 'warnings'
+          : judged.status,
+    };
+  } catch (error) {
+    // The refreshes already requested stay in the failed result.
+    throw new PhaseError(error, { refreshed: [...refreshed] });
   }
-  const done = `Refreshed ${targets.length} entit${targets.length === 1 ? 'y' : 'ies'}`;
-  if (!options.waitForProcessing) {
-    result.status = unknownFiles.length ? 'warnings' : 'succeeded';
-    result.message = `${done}.`;
-    return result;
-  }
-  const { states, timedOut } = await waitForEntities(
-    api,
-    entities.map(e => e.ref),
-    deadline,
-    reporter,
-    options.http?.pollIntervalMs,
-  );
-  const judged = judgeProcessing(
-    options,
-    result,
-    states,
-    timedOut,
-    done,
-    reporter,
-  );
-  if (judged.status === 'succeeded' && unknownFiles.length)
-    judged.status = 'warnings';
-  return judged;
 }

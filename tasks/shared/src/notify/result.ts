@@ -36,3 +36,19 @@ export interface NotifyResult {
 export function exitCodeOf(result: NotifyResult): number {
   return result.status === 'failed' ? 1 : 0;
 }
+
+/** What a phase of the run adds to its result; the runner merges it over what it had. */
+export type PhaseOutcome = Partial<NotifyResult>;
+
+/**
+ * A phase failed after part of its work was done (entities pushed, some refreshes
+ * requested): `progress` is that part, which the failed result still reports.
+ */
+export class PhaseError extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly progress: PhaseOutcome,
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure));
+  }
+}

@@ -15,7 +15,7 @@ import { removeSource } from './offboard';
 import type { NotifyOptions } from './options';
 import { pushFiles } from './push';
 import { refreshEntities } from './refresh';
-import type { NotifyResult } from './result';
+import { PhaseError, type NotifyResult } from './result';
 import { entityPageUrl } from './summary';
 
 /**
@@ -28,7 +28,8 @@ export async function runNotify(
   options: NotifyOptions,
   reporter: Reporter,
 ): Promise<NotifyResult> {
-  const result: NotifyResult = {
+  // Each phase returns what it adds; the run's result is rebuilt from those, never mutated.
+  let result: NotifyResult = {
     status: 'failed',
     mode: options.mode,
     dryRun: options.dryRun,
@@ -76,7 +77,10 @@ export async function runNotify(
       const message = `No catalog files found (${options.catalogFiles.join(', ')}); nothing to ${options.mode}.`;
       if (options.mode === 'push' && options.removeWhenNoFiles) {
         const api = await connect(options, deadline, reporter);
-        return await removeSource(api, options, result, message, reporter);
+        return {
+          ...result,
+          ...(await removeSource(api, options, message, reporter)),
+        };
       }
       reporter.info(message);
       return { ...result, status: 'no-files', message };
@@ -86,35 +90,54 @@ export async function runNotify(
     );
     const validation = validateRepositoryFiles(options.rootDirectory, files);
     for (const problem of validation.problems) reporter.problem(problem);
-    result.problems.push(...validation.problems);
+    result = { ...result, problems: validation.problems };
     if (hasErrors(validation.problems)) {
       const count = validation.problems.filter(
         p => p.severity === 'error',
       ).length;
-      result.message = `${count} error(s) in the catalog files; nothing was sent to Backstage. Fix them and run again.`;
-      result.error = { kind: 'validation', message: result.message };
-      reporter.error(result.message);
-      return result;
+      const message = `${count} error(s) in the catalog files; nothing was sent to Backstage. Fix them and run again.`;
+      reporter.error(message);
+      return { ...result, message, error: { kind: 'validation', message } };
     }
     validated = validation.entities;
     const appBaseUrl = options.appBaseUrl ?? options.connection.url;
-    result.entities = validation.entities.map(e => ({
-      ref: e.ref,
-      url: entityPageUrl(appBaseUrl, e.ref),
-    }));
+    result = {
+      ...result,
+      entities: validation.entities.map(e => ({
+        ref: e.ref,
+        url: entityPageUrl(appBaseUrl, e.ref),
+      })),
+    };
 
     const api = await connect(options, deadline, reporter);
-    return options.mode === 'push'
-      ? await pushFiles(api, options, files, result, deadline, reporter)
-      : await refreshEntities(
-          api,
-          options,
-          validation.entities,
-          result,
-          deadline,
-          reporter,
-        );
+    const outcome =
+      options.mode === 'push'
+        ? await pushFiles(
+            api,
+            options,
+            files,
+            result.problems,
+            deadline,
+            reporter,
+          )
+        : await refreshEntities(
+            api,
+            options,
+            validation.entities,
+            deadline,
+            reporter,
+          );
+    return { ...result, ...outcome };
   } catch (error) {
+    // A phase that failed part-way still reports what it did (entities pushed, refreshes).
+    if (error instanceof PhaseError) {
+      return fail(
+        { ...result, ...error.progress },
+        error.failure,
+        reporter,
+        validated,
+      );
+    }
     return fail(result, error, reporter, validated);
   }
 }
@@ -158,11 +181,16 @@ function fail(
         ? conflictProblems(error, entities)
         : [];
   for (const problem of problems) reporter.problem(problem);
-  result.problems.push(...problems);
   const message = error instanceof Error ? error.message : String(error);
   const kind = error instanceof HttpError ? error.kind : 'error';
   reporter.error(message);
-  return { ...result, status: 'failed', message, error: { kind, message } };
+  return {
+    ...result,
+    problems: [...result.problems, ...problems],
+    status: 'failed',
+    message,
+    error: { kind, message },
+  };
 }
 
 /** Each entity another source (or a location) owns, as an error at its place in the files. */
