@@ -4,6 +4,7 @@
  * httpRouter, database, URL reader and events service (static externalAccess tokens
  * from config).
  */
+import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
 import type { JsonObject } from '@backstage/types';
 import type { PushRequest } from '@stagedoor/common';
@@ -17,8 +18,11 @@ import {
   requirePostgres,
   uniquePrefix,
 } from '../fixtures/postgres';
+import { eventually } from '../fixtures/eventually';
+import { ORG_POLICY } from '../fixtures/orgPolicy';
 
 export { component } from '../fixtures/entities';
+export { eventually };
 
 export const PUSH_TOKEN = 'stagedoor-test-push-token';
 export const LIMITED_TOKEN = 'stagedoor-test-limited-token';
@@ -185,22 +189,6 @@ export function pushBody(
   };
 }
 
-/** Polls `check` until it returns a value other than undefined (generous timeout, no fixed sleeps). */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 50));
-  }
-}
-
 /** The entity from the catalog's public API once `predicate` holds for it. */
 export async function entityWhen(
   backend: PushBackend,
@@ -240,4 +228,37 @@ export async function serveFiles(
     host: `127.0.0.1:${port}`,
     close: () => new Promise(r => server.close(() => r())),
   };
+}
+
+/**
+ * A push backend that enforces {@link ORG_POLICY} (the `pipeline` principal may push any
+ * kind from contoso/shop/org, the allowed kinds elsewhere), with the group team-live pushed
+ * from contoso/shop/org and readable.
+ */
+export async function startOrgPolicyBackend(): Promise<PushBackend> {
+  const backend = await startPushBackend({
+    policy: ORG_POLICY as Record<string, unknown>,
+    push: {
+      rules: [
+        {
+          principals: ['pipeline'],
+          sources: ['contoso/shop/org'],
+          kinds: ['*'],
+        },
+        { principals: ['pipeline'], sources: ['**'] },
+      ],
+    },
+  });
+  const org = await backend.push(
+    pushBody('org', {
+      'groups.yaml':
+        'apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-live\nspec:\n  type: team\n  children: []\n',
+    }),
+  );
+  assert.equal(org.status, 200, JSON.stringify(org.body));
+  await eventually(async () => {
+    const res = await backend.get('/entities/by-name/group/default/team-live');
+    return res.status === 200 ? true : undefined;
+  }, 'group:team-live in the catalog');
+  return backend;
 }

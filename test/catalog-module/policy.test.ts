@@ -4,49 +4,18 @@ import {
   parsePolicy,
   validateCatalogFiles,
 } from '@stagedoor/common';
-import { ORG_POLICY } from '../fixtures/orgPolicy';
 import {
-  eventually,
-  pushBody,
-  type PushBackend,
-  startPushBackend,
-} from './harness';
-import { componentYaml } from '../fixtures/entities';
-
-const service = (name: string, spec: string, annotations = '') =>
-  componentYaml(name, { spec, metadata: annotations });
-const RG = '  annotations:\n    azure.com/resource-group: rg-shop\n';
+  ORG_POLICY,
+  POLICY_VIOLATIONS,
+  RG,
+  service,
+} from '../fixtures/orgPolicy';
+import { pushBody, type PushBackend, startOrgPolicyBackend } from './harness';
 
 /** The same files through the push route and through the engine the validate task runs. */
-const VIOLATIONS: Record<string, string> = {
-  'no-rg.yaml': service(
-    'no-rg',
-    'type: service\n  lifecycle: production\n  owner: team-live',
-  ),
-  'batch.yaml': service(
-    'batch',
-    'type: batch-job\n  lifecycle: production\n  owner: team-live',
-    RG,
-  ),
-  'user-owner.yaml': service(
-    'user-owner',
-    'type: service\n  lifecycle: production\n  owner: user:jdoe',
-    RG,
-  ),
-  'gone.yaml': service(
-    'gone',
-    'type: service\n  lifecycle: production\n  owner: team-gone',
-    RG,
-  ),
-  'cost.yaml':
-    'apiVersion: acme.com/v1\nkind: CostCenter\nmetadata:\n  name: cc-1\nspec:\n  code: "42"\n',
-  // An unreadable placeholder is never reported as a wrong value.
-  'placeholder.yaml': service(
-    'placeholder',
-    'type: service\n  lifecycle: production\n  owner: team-live',
-    '  annotations:\n    azure.com/resource-group:\n      $text: ./rg.txt\n',
-  ),
-};
+const VIOLATIONS: Record<string, string> = Object.fromEntries(
+  Object.entries(POLICY_VIOLATIONS).map(([name, doc]) => [`${name}.yaml`, doc]),
+);
 
 const brief = (problems: Problem[]) =>
   problems
@@ -63,32 +32,7 @@ describe("the Stagedoor push module: the organisation's policy", function () {
   let backend: PushBackend;
 
   before(async () => {
-    backend = await startPushBackend({
-      policy: ORG_POLICY as Record<string, unknown>,
-      push: {
-        rules: [
-          {
-            principals: ['pipeline'],
-            sources: ['contoso/shop/org'],
-            kinds: ['*'],
-          },
-          { principals: ['pipeline'], sources: ['**'] },
-        ],
-      },
-    });
-    const org = await backend.push(
-      pushBody('org', {
-        'groups.yaml':
-          'apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-live\nspec:\n  type: team\n  children: []\n',
-      }),
-    );
-    assert.equal(org.status, 200, JSON.stringify(org.body));
-    await eventually(async () => {
-      const res = await backend.get(
-        '/entities/by-name/group/default/team-live',
-      );
-      return res.status === 200 ? true : undefined;
-    }, 'group:team-live in the catalog');
+    backend = await startOrgPolicyBackend();
   });
   after(async () => {
     await backend?.stop();

@@ -7,6 +7,7 @@ import type { JsonObject } from '@backstage/types';
 import { startCatalogBackend } from '../fixtures/catalogBackend';
 
 export { component } from '../fixtures/entities';
+export { eventually } from '../fixtures/eventually';
 
 export const TOKEN = 'stagedoor-notify-test-token';
 
@@ -69,20 +70,4 @@ export async function startNotifyBackend(
     },
     stop: () => backend.stop(),
   };
-}
-
-/** Polls `check` until it returns something other than undefined. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 100));
-  }
 }

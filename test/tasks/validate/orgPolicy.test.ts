@@ -3,55 +3,27 @@ import type { Problem } from '@stagedoor/common';
 import { stringify } from 'yaml';
 import { runStagedoor } from '../../fixtures/cli';
 import {
-  eventually,
   PUSH_TOKEN,
   pushBody,
   type PushBackend,
-  startPushBackend,
+  startOrgPolicyBackend,
 } from '../../catalog-module/harness';
-import { ORG_POLICY } from '../../fixtures/orgPolicy';
+import { ORG_POLICY, POLICY_VIOLATIONS } from '../../fixtures/orgPolicy';
 import { cleanRepos, makeRepo } from './helpers';
-import { componentYaml } from '../../fixtures/entities';
 
 const cli = (args: string[], cwd: string) =>
   runStagedoor(['validate', ...args], { cwd });
 
-const service = (name: string, spec: string, annotations = '') =>
-  componentYaml(name, { spec, metadata: annotations });
-const RG = '  annotations:\n    azure.com/resource-group: rg-shop\n';
-
 /** Files that break the organisation's rules, one way each. */
-const FILES: Record<string, string> = {
-  'no-rg/catalog-info.yaml': service(
-    'no-rg',
-    'type: service\n  lifecycle: production\n  owner: team-live',
-  ),
-  'batch/catalog-info.yaml': service(
-    'batch',
-    'type: batch-job\n  lifecycle: production\n  owner: team-live',
-    RG,
-  ),
-  'user-owner/catalog-info.yaml': service(
-    'user-owner',
-    'type: service\n  lifecycle: production\n  owner: user:jdoe',
-    RG,
-  ),
-  'gone/catalog-info.yaml': service(
-    'gone',
-    'type: service\n  lifecycle: production\n  owner: team-gone',
-    RG,
-  ),
-  'cost/catalog-info.yaml':
-    'apiVersion: acme.com/v1\nkind: CostCenter\nmetadata:\n  name: cc-1\nspec:\n  code: "42"\n',
-};
+const FILES: Record<string, string> = Object.fromEntries(
+  Object.entries(POLICY_VIOLATIONS)
+    .filter(([name]) => name !== 'placeholder')
+    .map(([name, doc]) => [`${name}/catalog-info.yaml`, doc]),
+);
 
 /** The placeholder's file is in the repository: the task reads it; a push does not carry it. */
 const PLACEHOLDER = {
-  'placeholder/catalog-info.yaml': service(
-    'placeholder',
-    'type: service\n  lifecycle: production\n  owner: team-live',
-    '  annotations:\n    azure.com/resource-group:\n      $text: ./rg.txt\n',
-  ),
+  'placeholder/catalog-info.yaml': POLICY_VIOLATIONS.placeholder,
   'placeholder/rg.txt': 'payments',
 };
 
@@ -66,32 +38,7 @@ describe("stagedoor validate and the push route enforce the organisation's polic
   let backend: PushBackend;
 
   before(async () => {
-    backend = await startPushBackend({
-      policy: ORG_POLICY as Record<string, unknown>,
-      push: {
-        rules: [
-          {
-            principals: ['pipeline'],
-            sources: ['contoso/shop/org'],
-            kinds: ['*'],
-          },
-          { principals: ['pipeline'], sources: ['**'] },
-        ],
-      },
-    });
-    const org = await backend.push(
-      pushBody('org', {
-        'groups.yaml':
-          'apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-live\nspec:\n  type: team\n  children: []\n',
-      }),
-    );
-    assert.equal(org.status, 200, JSON.stringify(org.body));
-    await eventually(async () => {
-      const res = await backend.get(
-        '/entities/by-name/group/default/team-live',
-      );
-      return res.status === 200 ? true : undefined;
-    }, 'group:team-live in the catalog');
+    backend = await startOrgPolicyBackend();
   });
   after(async () => {
     await backend?.stop();
