@@ -13,6 +13,7 @@ import {
 import type { PullRequestTarget } from '../validate/pullRequest';
 import { CliCommand, CliIo, UsageError, textReporter } from './io';
 import { version as VERSION } from '../../package.json';
+import { VALIDATE_DEFAULTS } from '../validate/defaults';
 
 const USAGE = `Usage: stagedoor validate [paths…] [options]
 
@@ -40,7 +41,7 @@ Options:
   --policy <file>            Policy file (default: <root>/.stagedoor.yaml when it exists).
   --strict                   Report every extra rule as an error.
   --fail-on error|warning|never
-                             When the exit code is 1 (default: error).
+                             When the exit code is 1 (default: ${VALIDATE_DEFAULTS.failOn}).
   --no-follow-locations      Do not validate the files Location entities point at.
   --backstage-url <url>      Also look unresolved references up in this Backstage catalog;
                              the token comes from --token or BACKSTAGE_TOKEN.
@@ -91,7 +92,7 @@ function parseFlags(args: string[]): Flags {
     format: 'text',
     patterns: [],
     strict: false,
-    failOn: 'error',
+    failOn: VALIDATE_DEFAULTS.failOn,
     followLocations: true,
     verbose: false,
     includeTemplateSkeletons: false,
