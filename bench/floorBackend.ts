@@ -7,6 +7,7 @@
 import { createBackend } from '@backstage/backend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import scaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
+import { catalogReadiness } from '../backstage-modules/backend/src/catalogReadiness';
 import { databaseStartupGate } from '../backstage-modules/backend/src/databaseStartupGate';
 import { sqliteWal } from '../backstage-modules/backend/src/sqliteWal';
 import floorModule from './floorModule';
@@ -15,6 +16,9 @@ const backend = createBackend();
 backend.add(databaseStartupGate);
 backend.add(catalogPlugin);
 backend.add(sqliteWal('catalog'));
+// Ready, as the baseline, once the configured example entities are readable: the floor starts
+// on a catalog that has finished its start-up work, like the push it is compared with.
+backend.add(catalogReadiness);
 backend.add(scaffolderEntityModel);
 backend.add(floorModule);
 backend.start().catch((error: unknown) => {
