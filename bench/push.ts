@@ -37,6 +37,7 @@ import {
   uniquePrefix,
 } from '../test/fixtures/postgres';
 import { serveFiles } from '../test/catalog-module/harness';
+import { locationSamples, pushSamples, type P1Options } from './p1';
 import {
   type BenchRow,
   median,
@@ -162,16 +163,6 @@ async function until(
   }
 }
 
-const hasDescription =
-  (app: BackendApp, name: string, description: string) => async () => {
-    const res = await api(
-      app,
-      'GET',
-      `/entities/by-name/component/default/${name}`,
-    );
-    return res.status === 200 && res.body.metadata.description === description;
-  };
-
 export function pushBody(
   repo: string,
   files: Record<string, string>,
@@ -296,62 +287,32 @@ export async function runPushBench(
   let pushed: Entity[] = [];
   let result: PushBenchResult;
   try {
-    let build = 1;
-    // P1, push: even samples create a new source and entity, odd samples update it.
+    // P1 (bench/p1.ts): pushes, then url locations registered and refreshed.
+    const p1: P1Options = {
+      app,
+      prefix: `p1-${runId}`,
+      label: 'bench',
+      pollMs: 20,
+      timeoutMs: 600_000,
+    };
     const pushMs: number[] = [];
     const pushAnswerMs: number[] = [];
-    for (let i = 0; i < pushes; i++) {
-      const name = `p1-${runId}-${Math.floor(i / 2)}`;
-      const description = `push ${i}`;
-      await jitter();
-      const started = Date.now();
-      const res = await api(
-        app,
-        'POST',
-        '/stagedoor/v1/push',
-        pushBody(
-          name,
-          { 'catalog-info.yaml': doc(name, description) },
-          build++,
-        ),
-      );
-      pushAnswerMs.push(Date.now() - started);
-      if (res.status !== 200)
-        throw new Error(
-          `bench: push answered ${res.status}: ${JSON.stringify(res.body)}`,
-        );
-      await until(hasDescription(app, name, description), `push ${i}`);
-      pushMs.push(Date.now() - started);
+    for await (const sample of pushSamples(p1, pushes)) {
+      pushAnswerMs.push(sample.answered - sample.started);
+      pushMs.push(sample.readable - sample.started);
     }
-    // P1, the catalog's paths: register a url location (create), then change the file and refresh (update).
+    let build = pushes + 1;
     const locationMs: number[] = [];
     const refreshMs: number[] = [];
-    for (let i = 0; i < pushes; i++) {
-      const name = `p1-loc-${runId}-${i}`;
-      files.set(`/p1/${name}.yaml`, doc(name, 'v1'));
-      await jitter();
-      let started = Date.now();
-      const reg = await api(app, 'POST', '/locations', {
-        type: 'url',
-        target: `${server.baseUrl}/p1/${name}.yaml`,
-      });
-      if (reg.status !== 201)
-        throw new Error(
-          `bench: location answered ${reg.status}: ${JSON.stringify(reg.body)}`,
-        );
-      await until(hasDescription(app, name, 'v1'), `location ${i}`);
-      locationMs.push(Date.now() - started);
-      files.set(`/p1/${name}.yaml`, doc(name, 'v2'));
-      await jitter();
-      started = Date.now();
-      const ref = await api(app, 'POST', '/refresh', {
-        entityRef: `component:default/${name}`,
-      });
-      if (ref.status !== 200)
-        throw new Error(`bench: refresh answered ${ref.status}`);
-      await until(hasDescription(app, name, 'v2'), `refresh ${i}`);
-      refreshMs.push(Date.now() - started);
-    }
+    for await (const sample of locationSamples(
+      p1,
+      pushes,
+      files,
+      server.baseUrl,
+    ))
+      (sample.path === 'location' ? locationMs : refreshMs).push(
+        sample.readable - sample.started,
+      );
     // P2: N sources × 10 entities, pushed with bounded concurrency until all are readable.
     const pushTag = `p2-push-${runId}`;
     const indexes = Array.from({ length: sources }, (_, i) => i);
