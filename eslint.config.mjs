@@ -7,6 +7,9 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/dist/**',
       'dist-types/**',
+      // Local state (SQLite files, the benchmark's create-app reference app) and interrupted builds.
+      '.stagedoor/**',
+      '**/dist.building-*/**',
       '**/skeleton/**',
       'backstage-modules/*/migrations/**/*.js',
     ],
