@@ -6,7 +6,8 @@
  * once on the pinned Backstage release and once on the newest release the registry serves.
  * Each backend is started, a repository's catalog file is pushed with the packed `stagedoor`
  * CLI (installed on its own, as `npx stagedoor` would), the entity is read back from the
- * catalog API, and the scaffolder lists the `azure:*` actions.
+ * catalog API, and the scaffolder lists the `azure:*` actions. The frontend plugins' tarballs go
+ * into an app on the pinned and on the newest frontend release, type-checked with createApp.
  *
  * Run with `npm run test:adopter` (`.ci/run` does). It needs the npm registry; it uses
  * PostgreSQL when STAGEDOOR_TEST_POSTGRES is set (CI), else SQLite (slower: better-sqlite3 is
@@ -57,6 +58,14 @@ const BACKEND_PACKAGES = [
   '@backstage/plugin-catalog-backend',
   '@backstage/plugin-scaffolder-backend',
 ];
+
+/** The Backstage packages an adopter's app needs to take the Stagedoor plugins, pinned. */
+const FRONTEND_PINNED: Record<string, string> = {
+  '@backstage/frontend-defaults': '0.5.6',
+  '@backstage/frontend-plugin-api': '0.18.1',
+  '@backstage/plugin-catalog': '2.0.9',
+  '@backstage/plugin-catalog-react': '3.2.3',
+};
 
 /** The pinned release (`../shared/reference/backstage-release.md`, create-app 0.9.2). */
 const PINNED: Record<string, string> = {
@@ -414,6 +423,118 @@ describe('an adopter installs Stagedoor from its packed tarballs', function () {
           'azure:variablegroup:create',
         ])
           assert.ok(ids.includes(id), `${id} missing from ${ids.join(', ')}`);
+      });
+    });
+  }
+  /**
+   * The frontend plugins in an adopter's app: the packed plugins and an app on the pinned
+   * frontend release and on the newest the registry serves, type-checked as the adopter's
+   * build would (`tsc --noEmit` over an App.tsx that hands both plugins to createApp). A
+   * plugin whose declared ranges missed the newest framework would get a second copy of it
+   * nested under the plugin, and its features would not fit createApp's types.
+   * Not a browser run: the browser test (test/portal) runs the plugins in the baseline's app.
+   */
+  for (const release of ['pinned', 'newest'] as const) {
+    it(`type-checks the Delivery and Azure cost plugins in an app on the ${release} frontend release`, async () => {
+      const dir = join(work, `app-${release}`);
+      mkdirSync(join(dir, 'src'), { recursive: true });
+      const versions: Record<string, string> = { ...FRONTEND_PINNED };
+      if (release === 'newest')
+        for (const name of Object.keys(versions)) {
+          const { stdout } = await npm(
+            ['view', `${name}@latest`, 'version'],
+            tmpdir(),
+          );
+          versions[name] = stdout.trim();
+        }
+      console.log(
+        `      ${release} frontend: ${Object.entries(versions)
+          .map(([n, v]) => `${n}@${v}`)
+          .join(', ')}`,
+      );
+      const pkg = {
+        name: `adopter-app-${release}`,
+        private: true,
+        dependencies: {
+          ...versions,
+          react: '^18.3.1',
+          'react-dom': '^18.3.1',
+          'react-router-dom': '^6.30.0',
+          '@types/react': '^18.3.0',
+          '@types/react-dom': '^18.3.0',
+          '@stagedoor/plugin-delivery': `file:${tarballs['@stagedoor/plugin-delivery']}`,
+          '@stagedoor/plugin-azure-cost': `file:${tarballs['@stagedoor/plugin-azure-cost']}`,
+          '@stagedoor/common': `file:${tarballs['@stagedoor/common']}`,
+          '@stagedoor/plugin-azure-cost-common': `file:${tarballs['@stagedoor/plugin-azure-cost-common']}`,
+        },
+      };
+      writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+      writeFileSync(
+        join(dir, 'src', 'App.tsx'),
+        [
+          "import { createApp } from '@backstage/frontend-defaults';",
+          "import catalogPlugin from '@backstage/plugin-catalog/alpha';",
+          "import deliveryPlugin from '@stagedoor/plugin-delivery';",
+          "import azureCostPlugin from '@stagedoor/plugin-azure-cost';",
+          '',
+          'const app = createApp({',
+          '  features: [catalogPlugin, deliveryPlugin, azureCostPlugin],',
+          '});',
+          '',
+          'export default app.createRoot();',
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'ESNext',
+            moduleResolution: 'Bundler',
+            lib: ['ES2023', 'DOM', 'DOM.Iterable'],
+            jsx: 'react-jsx',
+            strict: true,
+            esModuleInterop: true,
+            skipLibCheck: true,
+            noEmit: true,
+          },
+          include: ['src'],
+        }),
+      );
+      // Material UI v4 declares React ≤ 17 as its peer; apps made by create-app install with
+      // yarn, which warns about that and goes on. npm needs --legacy-peer-deps to do the same.
+      await npm(
+        [
+          'install',
+          '--no-audit',
+          '--no-fund',
+          '--ignore-scripts',
+          '--legacy-peer-deps',
+        ],
+        dir,
+      );
+      // One copy of the frontend framework: the plugins share the app's.
+      const { stdout: tree } = await npm(
+        ['ls', '--all', '--parseable', '@backstage/frontend-plugin-api'],
+        dir,
+      ).catch(error => ({ stdout: String(error.stdout ?? '') }));
+      const copies = tree
+        .split('\n')
+        .filter(line => line.endsWith('frontend-plugin-api'));
+      assert.equal(
+        new Set(copies).size,
+        1,
+        `more than one @backstage/frontend-plugin-api:\n${copies.join('\n')}`,
+      );
+      await run(
+        join(repoRoot, 'node_modules', '.bin', 'tsc'),
+        ['-p', 'tsconfig.json'],
+        { cwd: dir, timeout: 300_000 },
+      ).catch(error => {
+        throw new Error(
+          `the adopter's app does not type-check on the ${release} release:\n${error.stdout ?? ''}${error.stderr ?? ''}`,
+        );
       });
     });
   }
