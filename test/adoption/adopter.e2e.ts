@@ -19,6 +19,7 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   readdirSync,
   rmSync,
   writeFileSync,
@@ -66,6 +67,20 @@ const FRONTEND_PINNED: Record<string, string> = {
   '@backstage/plugin-catalog': '2.0.9',
   '@backstage/plugin-catalog-react': '3.2.3',
 };
+
+/** The frontend framework packages whose copies must be one per app. */
+const FRONTEND_FRAMEWORK = [
+  '@backstage/core-app-api',
+  '@backstage/core-compat-api',
+  '@backstage/core-components',
+  '@backstage/core-plugin-api',
+  '@backstage/frontend-plugin-api',
+  '@backstage/integration-react',
+  '@backstage/plugin-permission-react',
+  '@backstage/plugin-search-react',
+  '@backstage/plugin-techdocs-react',
+  '@backstage/ui',
+];
 
 /** The pinned release (`../shared/reference/backstage-release.md`, create-app 0.9.2). */
 const PINNED: Record<string, string> = {
@@ -468,7 +483,27 @@ describe('an adopter installs Stagedoor from its packed tarballs', function () {
           '@stagedoor/plugin-azure-cost-common': `file:${tarballs['@stagedoor/plugin-azure-cost-common']}`,
         },
       };
-      writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+      // On the pinned release, plain npm resolves caret ranges of the app's own Backstage
+      // packages (core-plugin-api ^1.12.10 → 1.13, which needs frontend-plugin-api 1.0) to the
+      // newest release and nests a second framework under them; a create-app repository keeps
+      // the release's versions in its lock file. The test holds them as the baseline app does,
+      // with the root package.json's overrides of the frontend framework packages.
+      const overrides =
+        release === 'pinned'
+          ? Object.fromEntries(
+              Object.entries(
+                (
+                  JSON.parse(
+                    readFileSync(join(repoRoot, 'package.json'), 'utf8'),
+                  ) as { overrides: Record<string, string> }
+                ).overrides,
+              ).filter(([name]) => FRONTEND_FRAMEWORK.includes(name)),
+            )
+          : {};
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ ...pkg, overrides }, null, 2),
+      );
       writeFileSync(
         join(dir, 'src', 'App.tsx'),
         [
@@ -514,7 +549,7 @@ describe('an adopter installs Stagedoor from its packed tarballs', function () {
         ],
         dir,
       );
-      // One copy of the frontend framework: the plugins share the app's.
+      // One copy of the frontend framework: the plugins share the app's (none nested under them).
       const { stdout: tree } = await npm(
         ['ls', '--all', '--parseable', '@backstage/frontend-plugin-api'],
         dir,
