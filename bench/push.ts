@@ -16,6 +16,8 @@
  *   skip those P2 paths; --postgres uses STAGEDOOR_TEST_POSTGRES instead of SQLite, and
  *   --replicas N runs N baseline backends on it (pushes spread over them, the floor likewise);
  *   --idle S samples the backend's CPU for S seconds with nothing pushed after P2 (default 30)
+ *   BENCH_CPU_PROF_DIR=dir   `--cpu-prof` on every backend (dir/push, dir/floor; summarise with
+ *                            bench/cpuprofile.ts): what the P2 notes in docs/performance.md cite
  *
  * P2's floor: the same N × 10 entities (read back from the catalog the pushes filled, as the
  * catalog serves them) applied in one full mutation by an entity provider (bench/floorModule.ts)
@@ -23,7 +25,7 @@
  * database service and SQLite journal), timed from the request to all readable.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import type { Entity } from '@backstage/catalog-model';
 import {
@@ -46,6 +48,12 @@ import {
   renderTable,
   seconds,
 } from './table';
+
+/** `--cpu-prof` into BENCH_CPU_PROF_DIR/<name> when that variable is set. */
+function profileArgs(name: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, name)}`] : [];
+}
 
 export interface PushBenchOptions {
   /** P1 sample size for each path (push; refresh and location get the same count). Default 20. */
@@ -263,7 +271,11 @@ export async function runPushBench(
   try {
     for (let i = 0; i < replicas; i++)
       apps.push(
-        await startBackendApp({ timeoutMs: 300_000, config: config(prefix) }),
+        await startBackendApp({
+          timeoutMs: 300_000,
+          config: config(prefix),
+          nodeArgs: profileArgs('push'),
+        }),
       );
   } catch (error) {
     // Without the backend there is nothing to measure; free the file server so the process can exit.
@@ -481,6 +493,7 @@ async function runFloor(
           timeoutMs: 300_000,
           entry: resolve(__dirname, 'floorBackend.ts'),
           config: config(prefix),
+          nodeArgs: profileArgs('floor'),
         }),
       );
     const app = apps[0];
