@@ -14,6 +14,8 @@ export interface BenchRow {
   ratio: string;
   /** Whether the target is met; null when the run was too small to judge. */
   pass: boolean | null;
+  /** What the result column says when `pass` is null. Default `n/a (small run)`. */
+  unjudged?: string;
 }
 
 export function median(values: number[]): number {
@@ -52,7 +54,11 @@ export function renderTable(rows: BenchRow[]): string {
     ...rows.map(
       r =>
         `| ${r.id} | ${r.figure} | ${r.value} | ${r.target} | ${r.alternative} | ${r.ratio} | ${
-          r.pass === null ? 'n/a (small run)' : r.pass ? 'pass' : 'MISS'
+          r.pass === null
+            ? (r.unjudged ?? 'n/a (small run)')
+            : r.pass
+              ? 'pass'
+              : 'MISS'
         } |`,
     ),
   ];
