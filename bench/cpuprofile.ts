@@ -24,6 +24,11 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
+/** Node options that write a `.cpuprofile` into `dir` on exit; none when `dir` is unset. */
+export function cpuProfileArgs(dir: string | undefined): string[] {
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export interface ProfileSummary {
   /** Wall time the profile covers, ms. */
   totalMs: number;

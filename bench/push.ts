@@ -39,6 +39,7 @@ import {
   uniquePrefix,
 } from '../test/fixtures/postgres';
 import { serveFiles } from '../test/catalog-module/harness';
+import { cpuProfileArgs } from './cpuprofile';
 import { locationSamples, pushSamples, type P1Options } from './p1';
 import {
   type BenchRow,
@@ -52,7 +53,7 @@ import {
 /** `--cpu-prof` into BENCH_CPU_PROF_DIR/<name> when that variable is set. */
 function profileArgs(name: string): string[] {
   const dir = process.env.BENCH_CPU_PROF_DIR;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, name)}`] : [];
+  return cpuProfileArgs(dir && join(dir, name));
 }
 
 export interface PushBenchOptions {

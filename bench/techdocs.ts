@@ -427,12 +427,9 @@ export function techdocsRows(
 ): BenchRow[] {
   // Targets are judged on the plain emulator and with 20 ms per request (issue 23: a real
   // storage account is a network round trip away); other delays are for reading.
-  const judge =
-    (full || r.pages >= 1000) && (r.latencyMs === 0 || r.latencyMs === 20);
-  const unjudged =
-    r.latencyMs === 0 || r.latencyMs === 20
-      ? undefined
-      : 'n/a (judged at 0 and 20 ms)';
+  const judgedDelay = r.latencyMs === 0 || r.latencyMs === 20;
+  const judge = (full || r.pages >= 1000) && judgedDelay;
+  const unjudged = judgedDelay ? undefined : 'n/a (judged at 0 and 20 ms)';
   const rtt = r.latencyMs
     ? ` + ${r.latencyMs} ms per request (${r.latencyMs / 2} ms each way, loopback proxy)`
     : '';

@@ -30,6 +30,7 @@ import {
   type P1Options,
   type P1Sample,
 } from './p1';
+import { cpuProfileArgs } from './cpuprofile';
 import { api, doc, pushBody } from './push';
 import { median } from './table';
 
@@ -178,9 +179,7 @@ async function main() {
       LOG_LEVEL: 'debug',
       ...(process.env.TRACE_SQL ? { DEBUG: 'knex:query' } : {}),
     },
-    nodeArgs: process.env.TRACE_CPU_PROF_DIR
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TRACE_CPU_PROF_DIR}`]
-      : [],
+    nodeArgs: cpuProfileArgs(process.env.TRACE_CPU_PROF_DIR),
     timeoutMs: 300_000,
     config: {
       backend: {
